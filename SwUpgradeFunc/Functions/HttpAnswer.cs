@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using SwUpgradeFunc.Notifications;
+
+namespace SwUpgradeFunc.Functions;
+
+/// <summary>
+/// An HTTP answer written without MVC formatters: a status, optional headers and an optional JSON body
+/// (RFC 9457 problem details for errors). Having no service dependencies keeps it the same in the host and in tests.
+/// </summary>
+public sealed class HttpAnswer : IActionResult
+{
+    private readonly byte[]? _body;
+    private readonly string? _contentType;
+    private readonly IReadOnlyDictionary<string, string> _headers;
+
+    private HttpAnswer(int statusCode, byte[]? body, string? contentType, IReadOnlyDictionary<string, string>? headers)
+    {
+        StatusCode = statusCode;
+        _body = body;
+        _contentType = contentType;
+        _headers = headers ?? new Dictionary<string, string>();
+    }
+
+    public int StatusCode { get; }
+
+    public static HttpAnswer Empty(int statusCode) => new(statusCode, null, null, null);
+
+    public static HttpAnswer Json(int statusCode, byte[] utf8Json) => new(statusCode, utf8Json, "application/json; charset=utf-8", null);
+
+    public static HttpAnswer Problem(int statusCode, string reason, string title, string detail,
+        IReadOnlyList<FieldError>? errors = null, TimeSpan? retryAfter = null)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", $"urn:swupgradefunc:problem:{reason}");
+            writer.WriteString("title", title);
+            writer.WriteNumber("status", statusCode);
+            writer.WriteString("detail", detail);
+            if (errors is { Count: > 0 })
+            {
+                writer.WriteStartArray("errors");
+                foreach (var error in errors)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("field", error.Field);
+                    writer.WriteString("problem", error.Problem);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        var headers = retryAfter is { } wait
+            ? new Dictionary<string, string>
+            {
+                ["Retry-After"] = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+            }
+            : null;
+        return new HttpAnswer(statusCode, stream.ToArray(), "application/problem+json", headers);
+    }
+
+    public Task ExecuteResultAsync(ActionContext context) => WriteAsync(context.HttpContext.Response);
+
+    public async Task WriteAsync(HttpResponse response)
+    {
+        response.StatusCode = StatusCode;
+        foreach (var (name, value) in _headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        if (_body is null)
+        {
+            response.ContentLength = 0;
+            return;
+        }
+
+        response.ContentType = _contentType;
+        response.ContentLength = _body.Length;
+        await response.Body.WriteAsync(_body).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics.Metrics;
+
+namespace SwUpgradeFunc.Observability;
+
+/// <summary>
+/// The counters an operator charts and alerts on. One meter for the app; tags are bounded sets
+/// (outcome, reason code, a notifyType of the contract) so that they stay cheap as metric dimensions.
+/// </summary>
+public sealed class SwUpgradeMetrics
+{
+    public const string MeterName = "SwUpgradeFunc";
+    public const string PushesReceived = "swupgrade.receiver.pushes";
+    public const string EnqueueDuration = "swupgrade.receiver.enqueue.duration";
+    public const string NotificationsProcessed = "swupgrade.processor.notifications";
+
+    private readonly Counter<long> _pushes;
+    private readonly Histogram<double> _enqueueDuration;
+    private readonly Counter<long> _processed;
+
+    public SwUpgradeMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _pushes = meter.CreateCounter<long>(PushesReceived, "{push}", "Pushes received by the callback, by outcome and reason.");
+        _enqueueDuration = meter.CreateHistogram<double>(EnqueueDuration, "ms", "Time to store an accepted push on the queue.");
+        _processed = meter.CreateCounter<long>(NotificationsProcessed, "{notification}", "Queued notifications processed, by outcome.");
+    }
+
+    public void PushReceived(string outcome, string reason, string notifyTypeLabel) =>
+        _pushes.Add(1,
+            new KeyValuePair<string, object?>("outcome", outcome),
+            new KeyValuePair<string, object?>("reason", reason),
+            new KeyValuePair<string, object?>("notify_type", notifyTypeLabel));
+
+    public void Enqueued(TimeSpan elapsed) => _enqueueDuration.Record(elapsed.TotalMilliseconds);
+
+    public void NotificationProcessed(string outcome, string notifyTypeLabel) =>
+        _processed.Add(1,
+            new KeyValuePair<string, object?>("outcome", outcome),
+            new KeyValuePair<string, object?>("notify_type", notifyTypeLabel));
+}

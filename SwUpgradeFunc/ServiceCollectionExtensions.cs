@@ -1,0 +1,39 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Receiving;
+using SwUpgradeFunc.Storage;
+
+namespace SwUpgradeFunc;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Everything the functions need, shared by Program.cs and the tests' in-process host.</summary>
+    public static IServiceCollection AddSwUpgradeFunc(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ReceiverOptions>().Bind(configuration.GetSection(ReceiverOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NotificationQueueOptions>().Bind(configuration.GetSection(NotificationQueueOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, _, provider) =>
+                StorageConnection.CreateQueueServiceClient(configuration, options, provider.GetRequiredService<AzureComponentFactory>()));
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, _, provider) =>
+                StorageConnection.CreateTableServiceClient(configuration, options, provider.GetRequiredService<AzureComponentFactory>()));
+        });
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SwUpgradeMetrics>();
+        services.TryAddSingleton<INotificationQueue, StorageNotificationQueue>();
+        services.TryAddSingleton<NotificationReceiver>();
+        services.AddHostedService<ReceiverStartupCheck>();
+        return services;
+    }
+}
