@@ -105,8 +105,8 @@ public sealed partial class NotificationReceiver
 
         var envelope = NotificationEnvelope.Create(notification, _time.GetUtcNow());
         var started = _time.GetTimestamp();
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(TimeSpan.FromSeconds(_options.EnqueueTimeoutSeconds));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.EnqueueTimeoutSeconds), _time);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var retryAfter = TimeSpan.FromSeconds(_options.RetryAfterSeconds);
         try
         {

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SwUpgradeFunc.Functions;
+
+namespace SwUpgradeFunc.Tests.TestSupport;
+
+/// <summary>
+/// Runs the function classes in-process behind Kestrel on 127.0.0.1 with the app's own service registrations
+/// (<see cref="ServiceCollectionExtensions.AddSwUpgradeFunc"/>). The Functions host cannot run here, so this stands in
+/// for its HTTP routing; the routes and methods themselves are asserted against functions.metadata separately.
+/// </summary>
+public sealed class FunctionsTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FunctionsTestHost(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<FunctionsTestHost> StartAsync(
+        IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.Services.AddSwUpgradeFunc(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.MapPost("/" + MessageReceiverFunction.Route, async (HttpContext context) =>
+        {
+            var function = ActivatorUtilities.CreateInstance<MessageReceiverFunction>(context.RequestServices);
+            var answer = (HttpAnswer)await function.Run(context.Request, context.RequestAborted);
+            await answer.WriteAsync(context.Response);
+        });
+
+        await app.StartAsync();
+        var address = app.Urls.First();
+        return new FunctionsTestHost(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
