@@ -79,7 +79,7 @@ public sealed class AzuriteServer : IDisposable
                      "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
                      "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
                      "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-                     "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--location", workDir,
+                     "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry",
                  })
         {
             start.ArgumentList.Add(arg);

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SwUpgradeFunc.Tests.TestSupport;
+
+namespace SwUpgradeFunc.Tests.Functions;
+
+/// <summary>
+/// The Functions host binds triggers from the build's functions.metadata, not from our code; no host runs here,
+/// so the bindings the host would read are asserted on the built file itself.
+/// </summary>
+public class FunctionsMetadataTests
+{
+    internal static JsonArray Metadata()
+    {
+        var path = RepositoryPaths.Combine("SwUpgradeFunc", "bin", RepositoryPaths.Configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} is missing: build SwUpgradeFunc first.");
+        return JsonNode.Parse(File.ReadAllText(path))!.AsArray();
+    }
+
+    internal static JsonObject Function(string name) =>
+        Metadata().Single(f => f!["name"]!.GetValue<string>() == name)!.AsObject();
+
+    internal static JsonObject Trigger(string name) =>
+        Function(name)["bindings"]!.AsArray().Single(b => b!["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal))!
+            .AsObject();
+
+    [Fact]
+    public void MessageReceiver_IsAnAnonymousPostOnlyTrigger_OnTheCallbackRoute()
+    {
+        var trigger = Trigger("MessageReceiver");
+
+        Assert.Equal("httpTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal("v1.0.0/messageReceiver", trigger["route"]!.GetValue<string>());
+        Assert.Equal(["post"], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal("Anonymous", trigger["authLevel"]!.GetValue<string>());
+        Assert.Equal("SwUpgradeFunc.Functions.MessageReceiverFunction.Run", Function("MessageReceiver")["entryPoint"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void HostJson_ServesTheCallbackAtTheRoot_AndWritesOutTheQueueSettings()
+    {
+        using var host = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("host.json")));
+        var extensions = host.RootElement.GetProperty("extensions");
+
+        Assert.Equal("", extensions.GetProperty("http").GetProperty("routePrefix").GetString());
+        var queues = extensions.GetProperty("queues");
+        Assert.Equal("base64", queues.GetProperty("messageEncoding").GetString());
+        Assert.True(queues.GetProperty("maxDequeueCount").GetInt32() >= 1);
+        Assert.True(queues.GetProperty("batchSize").GetInt32() >= 1);
+        Assert.True(TimeSpan.TryParse(queues.GetProperty("visibilityTimeout").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _));
+    }
+
+    [Fact]
+    public void HostJson_IsCopiedIntoTheFunctionAppOutput()
+    {
+        var copied = RepositoryPaths.Combine("SwUpgradeFunc", "bin", RepositoryPaths.Configuration, "net10.0", "host.json");
+
+        Assert.Equal(File.ReadAllText(RepositoryPaths.Combine("host.json")), File.ReadAllText(copied));
+    }
+}
