@@ -1,0 +1,222 @@
+// Flex Consumption (FC1) function app running as its user-assigned identity: identity-based storage connections,
+// deployment package pulled from a blob container with the identity, Entra ID telemetry, Key Vault reference for
+// the platform secret, and optional inbound access restrictions for the platform's push sources.
+@description('Name of the function app.')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the plan and the app (the app also gets azd-service-name).')
+param tags object = {}
+
+@description('azd service name in azure.yaml; azd finds the app by this tag.')
+param serviceName string
+
+@description('Resource id of the user-assigned identity.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Name of the storage account.')
+param storageAccountName string
+
+@description('Primary blob endpoint of the storage account.')
+param blobEndpoint string
+
+@description('Primary queue endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Primary table endpoint of the storage account.')
+param tableEndpoint string
+
+@description('Blob container with the deployment package.')
+param deploymentContainerName string
+
+@description('Application Insights connection string (contains no key: local auth is disabled).')
+param applicationInsightsConnectionString string
+
+@description('Notifications queue name.')
+param notificationsQueueName string
+
+@description('Upgrade state table name.')
+param stateTableName string
+
+@description('How many history entries the status API keeps per upgrade.')
+param upgradesHistoryLimit int
+
+@description('Comma-separated appIds the receiver accepts.')
+param allowedAppIds string
+
+@description('Platform northbound API base URL (registration tool).')
+param platformBaseUrl string
+
+@description('Platform appId (registration tool).')
+param platformAppId string
+
+@description('Versionless Key Vault secret URI of the platform app secret.')
+param platformAppSecretUri string
+
+@description('False: the secret was not given; Platform__AppSecret stays empty (no Key Vault reference).')
+param hasPlatformAppSecret bool
+
+@description('Push source addresses (IPv4/IPv6, optional CIDR). Empty: no access restrictions.')
+param pushSourceAddresses array = []
+
+@description('Operator addresses also allowed in when pushSourceAddresses restricts the app.')
+param operatorSourceAddresses array = []
+
+@description('Maximum number of instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory size of an instance.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+var restrict = !empty(pushSourceAddresses)
+
+// A bare address becomes a single-host CIDR (App Service expects CIDR notation).
+var pushCidrs = map(pushSourceAddresses, a => contains(a, '/') ? a : (contains(a, ':') ? '${a}/128' : '${a}/32'))
+var operatorCidrs = map(
+  operatorSourceAddresses,
+  a => contains(a, '/') ? a : (contains(a, ':') ? '${a}/128' : '${a}/32')
+)
+
+var pushRules = [
+  for (cidr, i) in pushCidrs: {
+    name: 'platform-push-${i}'
+    description: 'Huawei IoT platform push source'
+    ipAddress: cidr
+    action: 'Allow'
+    priority: 100 + i
+  }
+]
+
+var operatorRules = [
+  for (cidr, i) in operatorCidrs: {
+    name: 'operator-${i}'
+    description: 'Operator (status API, function keys still required)'
+    ipAddress: cidr
+    action: 'Allow'
+    priority: 300 + i
+  }
+]
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    publicNetworkAccess: 'Enabled'
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      ipSecurityRestrictionsDefaultAction: restrict ? 'Deny' : 'Allow'
+      ipSecurityRestrictions: restrict ? concat(pushRules, operatorRules) : []
+      // The deployment endpoint (scm) keeps its own, open rule set: azd deploys from the developer's machine with
+      // an Entra ID token (basic publishing credentials are disabled below).
+      scmIpSecurityRestrictionsUseMain: false
+      scmIpSecurityRestrictionsDefaultAction: 'Allow'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+    }
+  }
+
+  // Every setting the code reads. Connections are identity-based (no keys); the platform secret is a Key Vault
+  // reference resolved with keyVaultReferenceIdentity.
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: {
+      AzureWebJobsStorage__accountName: storageAccountName
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      SwUpgradeStorage__queueServiceUri: queueEndpoint
+      SwUpgradeStorage__tableServiceUri: tableEndpoint
+      SwUpgradeStorage__credential: 'managedidentity'
+      SwUpgradeStorage__clientId: identityClientId
+      Notifications__QueueName: notificationsQueueName
+      Upgrades__TableName: stateTableName
+      Upgrades__HistoryLimit: string(upgradesHistoryLimit)
+      Receiver__AllowedAppIds: allowedAppIds
+      Receiver__MaxBodyBytes: '65536'
+      Receiver__EnqueueTimeoutSeconds: '5'
+      Receiver__RetryAfterSeconds: '10'
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      Platform__BaseUrl: platformBaseUrl
+      Platform__AppId: platformAppId
+      Platform__AppSecret: hasPlatformAppSecret ? '@Microsoft.KeyVault(SecretUri=${platformAppSecretUri})' : ''
+    }
+  }
+
+  resource ftpPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName
