@@ -1,0 +1,60 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using SwUpgradeFunc.Benchmarks;
+
+const string Usage = """
+    Usage: dotnet run -c Release --project bench/SwUpgradeFunc.Benchmarks -- <suite> [options]
+
+    Suites:
+      cpu     BenchmarkDotNet: the receiver's CPU work per notification (parse, validate, envelope), no storage.
+              Extra arguments go to BenchmarkDotNet (e.g. --filter '*Parse*').
+      queue   Against Azurite: the receiver path (the HTTP function's code) vs bare QueueClient.SendMessageAsync.
+      all     cpu, then queue.
+
+    Load options (queue): --count N (10000), --concurrency N (32), --rounds N (3), --time-limit SECONDS (60),
+                          --disk (Azurite on disk instead of in memory)
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+var suite = args[0];
+var rest = args.Skip(1).ToArray();
+var command = $"dotnet run -c Release --project bench/SwUpgradeFunc.Benchmarks -- {string.Join(' ', args)}";
+try
+{
+    switch (suite)
+    {
+        case "cpu":
+            RunCpu(rest);
+            return 0;
+        case "queue":
+            return await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
+        case "all":
+            RunCpu([]);
+            return await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
+        default:
+            Console.Error.WriteLine($"Unknown suite '{suite}'.\n{Usage}");
+            return 2;
+    }
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+static void RunCpu(string[] benchmarkArgs)
+{
+    // In-process: no generated project to build, which keeps the run short on a shared 2-core machine.
+    var config = DefaultConfig.Instance
+        .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(5).WithIterationCount(15))
+        .WithOptions(ConfigOptions.JoinSummary);
+    BenchmarkSwitcher.FromTypes([typeof(ReceiverCpuBenchmarks)])
+        .Run(benchmarkArgs.Length == 0 ? ["--filter", "*"] : benchmarkArgs, config);
+}

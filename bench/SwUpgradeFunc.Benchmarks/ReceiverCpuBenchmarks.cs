@@ -1,0 +1,68 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Receiving;
+
+namespace SwUpgradeFunc.Benchmarks;
+
+/// <summary>
+/// The receiver's CPU work per notification, without storage: parsing and validation alone, parse + envelope
+/// serialisation (what is put on the queue), and the whole <see cref="NotificationReceiver.ReceiveAsync"/> with a
+/// queue that stores nothing (adds the media-type check, reading the body, the metrics and the log calls).
+/// </summary>
+[MemoryDiagnoser]
+public class ReceiverCpuBenchmarks : IDisposable
+{
+    private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
+
+    private byte[] _body = [];
+    private NotificationReceiver _receiver = null!;
+    private MemoryStream _stream = null!;
+
+    [Params(NotifyTypes.SwUpgradeStateChange, NotifyTypes.SwUpgradeResult, NotifyTypes.FwUpgradeStateChange,
+        NotifyTypes.FwUpgradeResult)]
+    public string NotifyType { get; set; } = NotifyTypes.SwUpgradeStateChange;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _body = SamplePushes.Body(NotifyType);
+        _stream = new MemoryStream(_body, writable: false);
+        _receiver = new NotificationReceiver(
+            new NoOpQueue(),
+            Options.Create(new ReceiverOptions { AllowedAppIds = SamplePushes.AppId }),
+            TimeProvider.System,
+            new SwUpgradeMetrics(new SingleMeterFactory()),
+            NullLogger<NotificationReceiver>.Instance);
+        if (NotificationParser.Parse(_body).Kind != PushKind.Upgrade)
+        {
+            throw new InvalidOperationException($"The sample {NotifyType} push does not parse as an upgrade push.");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _stream?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Benchmark(Description = "parse + validate")]
+    public ParsedPush Parse() => NotificationParser.Parse(_body);
+
+    [Benchmark(Baseline = true, Description = "parse + validate + envelope")]
+    public BinaryData ParseAndEnvelope()
+    {
+        var push = NotificationParser.Parse(_body);
+        return NotificationEnvelope.Create(push.Notification!, ReceivedAt).ToBinaryData();
+    }
+
+    [Benchmark(Description = "ReceiveAsync, no-op queue")]
+    public async Task<ReceiveResult> Receive()
+    {
+        _stream.Position = 0;
+        return await _receiver.ReceiveAsync("application/json", _body.Length, _stream, CancellationToken.None);
+    }
+}
