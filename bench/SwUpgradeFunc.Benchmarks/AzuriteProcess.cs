@@ -75,16 +75,16 @@ internal sealed class AzuriteProcess : IDisposable
             "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
             "--skipApiVersionCheck", "--disableTelemetry", "--silent",
-            "--location", workDir,
         ];
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        if (!onDisk)
+        // In memory, or on disk in the temporary working directory (Azurite refuses both at once).
+        foreach (var arg in onDisk ? new[] { "--location", workDir } : ["--inMemoryPersistence"])
         {
-            start.ArgumentList.Add("--inMemoryPersistence");
+            start.ArgumentList.Add(arg);
         }
 
         var output = new StringBuilder();
