@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Storage;
+using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc;
 
@@ -18,6 +19,8 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ReceiverOptions>().Bind(configuration.GetSection(ReceiverOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<NotificationQueueOptions>().Bind(configuration.GetSection(NotificationQueueOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 
         services.AddAzureClients(clients =>
@@ -33,6 +36,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<SwUpgradeMetrics>();
         services.TryAddSingleton<INotificationQueue, StorageNotificationQueue>();
         services.TryAddSingleton<NotificationReceiver>();
+        services.TryAddSingleton<UpgradeStateStore>();
+        services.TryAddSingleton<IPoisonQueue, StoragePoisonQueue>();
+        services.TryAddSingleton<NotificationProcessor>();
         services.AddHostedService<ReceiverStartupCheck>();
         return services;
     }

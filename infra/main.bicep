@@ -50,8 +50,9 @@ param pushSourceAddresses string = ''
 param operatorSourceAddresses string = ''
 
 @description('History entries kept per upgrade (Upgrades__HistoryLimit).')
-@minValue(1)
-param upgradesHistoryLimit int = 200
+@minValue(10)
+@maxValue(100)
+param upgradesHistoryLimit int = 100
 
 @description('Maximum number of Flex Consumption instances.')
 @minValue(40)

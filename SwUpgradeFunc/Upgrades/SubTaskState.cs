@@ -1,0 +1,72 @@
+namespace SwUpgradeFunc.Upgrades;
+
+/// <summary>What the processor made of one push, as kept in the history.</summary>
+public static class Verdicts
+{
+    /// <summary>Moved the phase one step forward (or from nothing to its first step).</summary>
+    public const string Advanced = "advanced";
+
+    /// <summary>Moved forward past steps that were never reported (downloading -> updating).</summary>
+    public const string AdvancedSkippingSteps = "advanced-skipping-steps";
+
+    /// <summary>A state earlier than the current phase, or any state after the result: kept, phase not moved.</summary>
+    public const string Stale = "stale";
+
+    /// <summary>A state value outside the contract (e.g. otacreated): kept, phase not moved.</summary>
+    public const string UnknownState = "unknown-state";
+
+    public const string Settled = "settled";
+
+    /// <summary>A result that contradicts the one already settled: kept, the first result stands.</summary>
+    public const string ConflictingResult = "conflicting-result";
+
+    /// <summary>A result value outside SUCCESS/FAIL: kept, nothing settled.</summary>
+    public const string UnknownResult = "unknown-result";
+}
+
+/// <summary>One distinct push received for a sub-task.</summary>
+public sealed record HistoryEntry(string EnvelopeId, DateTimeOffset ReceivedAt, string NotifyType, string Value, string Verdict);
+
+/// <summary>The state of one upgrade sub-task of one device, as stored and as the status API shows it.</summary>
+public sealed class SubTaskState
+{
+    public required string OperationId { get; init; }
+    public required string SubOperationId { get; init; }
+    public required string DeviceId { get; init; }
+    public required string AppId { get; set; }
+
+    /// <summary>software or firmware, from the first push.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Null while only unknown states have arrived.</summary>
+    public UpgradePhase? Phase { get; set; }
+
+    /// <summary>The state value (as pushed) that put the sub-task in its current pre-result phase.</summary>
+    public string? LastState { get; set; }
+
+    public string? Result { get; set; }
+    public string? CurVersion { get; set; }
+    public string? TargetVersion { get; set; }
+    public string? SourceVersion { get; set; }
+    public string? UpgradeTime { get; set; }
+
+    /// <summary>resultDesc / statusDesc of the result push.</summary>
+    public string? ResultDesc { get; set; }
+    public string? ErrorCode { get; set; }
+
+    public DateTimeOffset FirstUpdate { get; set; }
+    public DateTimeOffset LastUpdate { get; set; }
+
+    /// <summary>Pushes that repeated one already recorded (queue redelivery or platform re-push).</summary>
+    public int Duplicates { get; set; }
+
+    public bool SkippedSteps { get; set; }
+
+    /// <summary>History entries cut to keep the history bounded (oldest first).</summary>
+    public int HistoryDropped { get; set; }
+
+    public List<HistoryEntry> History { get; init; } = [];
+
+    /// <summary>Signatures of the distinct pushes seen, for duplicate detection that survives history cuts.</summary>
+    public List<string> Seen { get; init; } = [];
+}
