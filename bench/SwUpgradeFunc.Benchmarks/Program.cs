@@ -11,9 +11,11 @@ const string Usage = """
       cpu     BenchmarkDotNet: the receiver's CPU work per notification (parse, validate, envelope), no storage.
               Extra arguments go to BenchmarkDotNet (e.g. --filter '*Parse*').
       queue   Against Azurite: the receiver path (the HTTP function's code) vs bare QueueClient.SendMessageAsync.
-      all     cpu, then queue.
+      processor
+              Against Azurite: the processor path (NotificationProcessor) vs bare TableClient.UpsertEntityAsync.
+      all     cpu, then queue, then processor.
 
-    Load options (queue): --count N (10000), --concurrency N (32), --rounds N (3), --time-limit SECONDS (60),
+    Load options (queue, processor): --count N (10000), --concurrency N (32), --rounds N (3), --time-limit SECONDS (60),
                           --disk (Azurite on disk instead of in memory)
     """;
 
@@ -35,9 +37,13 @@ try
             return 0;
         case "queue":
             return await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
+        case "processor":
+            return await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "all":
             RunCpu([]);
-            return await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
+            var queue = await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
+            var processor = await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
+            return Math.Max(queue, processor);
         default:
             Console.Error.WriteLine($"Unknown suite '{suite}'.\n{Usage}");
             return 2;

@@ -21,9 +21,17 @@ public class ReceiverCpuBenchmarks : IDisposable
     private NotificationReceiver _receiver = null!;
     private MemoryStream _stream = null!;
 
-    [Params(NotifyTypes.SwUpgradeStateChange, NotifyTypes.SwUpgradeResult, NotifyTypes.FwUpgradeStateChange,
-        NotifyTypes.FwUpgradeResult)]
-    public string NotifyType { get; set; } = NotifyTypes.SwUpgradeStateChange;
+    /// <summary>Short labels, as BenchmarkDotNet cuts long parameter values: swState = swUpgradeStateChangeNotify, ...</summary>
+    [Params("swState", "swResult", "fwState", "fwResult")]
+    public string Push { get; set; } = "swState";
+
+    private string NotifyType => Push switch
+    {
+        "swState" => NotifyTypes.SwUpgradeStateChange,
+        "swResult" => NotifyTypes.SwUpgradeResult,
+        "fwState" => NotifyTypes.FwUpgradeStateChange,
+        _ => NotifyTypes.FwUpgradeResult,
+    };
 
     [GlobalSetup]
     public void Setup()

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+
+namespace SwUpgrade.Cli.Simulation;
+
+/// <summary>A device whose sub-task did not reach its final phase: what was expected and what the status API showed.</summary>
+public sealed record VerificationMismatch(string DeviceId, string SubOperationId, string ExpectedPhase, string? ActualPhase);
+
+/// <summary>The comparison of what the fleet should show with what the status API shows.</summary>
+public sealed record VerificationResult(int Expected, int Reached, IReadOnlyList<VerificationMismatch> Mismatches, int Unexpected)
+{
+    public bool AllReached => Mismatches.Count == 0 && Reached == Expected;
+
+    /// <summary>Devices the status API does not know at all: lost pushes (or pushes not yet processed).</summary>
+    public int Missing => Mismatches.Count(m => m.ActualPhase is null);
+
+    /// <summary>
+    /// Compares expected final phases (by subOperationId) with the phases the status API reports. A sub-task the
+    /// API knows that the fleet does not have is counted as unexpected, never as reached.
+    /// </summary>
+    public static VerificationResult Compare(IReadOnlyDictionary<string, ExpectedDevice> expected,
+        IReadOnlyDictionary<string, string?> actual)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        var mismatches = new List<VerificationMismatch>();
+        var reached = 0;
+        foreach (var (subOperationId, device) in expected.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            actual.TryGetValue(subOperationId, out var phase);
+            if (string.Equals(phase, device.FinalPhase, StringComparison.Ordinal))
+            {
+                reached++;
+            }
+            else
+            {
+                mismatches.Add(new VerificationMismatch(device.DeviceId, subOperationId, device.FinalPhase, phase));
+            }
+        }
+
+        var unexpected = actual.Keys.Count(k => !expected.ContainsKey(k));
+        return new VerificationResult(expected.Count, reached, mismatches, unexpected);
+    }
+}
+
+/// <summary>
+/// Reads a task's sub-tasks from the status API (<c>GET /api/upgrades/{operationId}</c>, all pages) and waits until
+/// every device reached its final phase: the processor works from a queue, so the state lags the pushes.
+/// </summary>
+public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
+{
+    public const int PageSize = 1000;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<VerificationResult> VerifyAsync(Uri statusBaseUrl, string? functionKey, string operationId,
+        IReadOnlyDictionary<string, ExpectedDevice> expected, TimeSpan timeout, TimeSpan pollInterval,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            var phases = await ReadPhasesAsync(statusBaseUrl, functionKey, operationId, cancellationToken).ConfigureAwait(false);
+            var result = VerificationResult.Compare(expected, phases);
+            if (result.AllReached || _time.GetElapsedTime(started) + pollInterval > timeout)
+            {
+                return result;
+            }
+
+            await Task.Delay(pollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Phase by subOperationId for every sub-task of the task; empty while the task is unknown (404).</summary>
+    public async Task<IReadOnlyDictionary<string, string?>> ReadPhasesAsync(Uri statusBaseUrl, string? functionKey,
+        string operationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statusBaseUrl);
+        var phases = new Dictionary<string, string?>(StringComparer.Ordinal);
+        string? continuation = null;
+        do
+        {
+            var query = string.Create(CultureInfo.InvariantCulture, $"api/upgrades/{Uri.EscapeDataString(operationId)}?pageSize={PageSize}");
+            if (continuation is not null)
+            {
+                query += "&continuationToken=" + Uri.EscapeDataString(continuation);
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(statusBaseUrl, query));
+            if (!string.IsNullOrEmpty(functionKey))
+            {
+                request.Headers.Add("x-functions-key", functionKey);
+            }
+
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return phases;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException(
+                    $"The status API answered {(int)response.StatusCode} for GET {request.RequestUri!.AbsolutePath}.",
+                    null, response.StatusCode);
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            continuation = ReadPage(json.RootElement, phases);
+        }
+        while (continuation is not null);
+
+        return phases;
+    }
+
+    /// <summary>Adds one page's sub-tasks to <paramref name="phases"/>; returns the continuation token, if any.</summary>
+    internal static string? ReadPage(JsonElement page, IDictionary<string, string?> phases)
+    {
+        if (page.TryGetProperty("subTasks", out var subTasks) && subTasks.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var subTask in subTasks.EnumerateArray())
+            {
+                if (subTask.TryGetProperty("subOperationId", out var id) && id.ValueKind == JsonValueKind.String)
+                {
+                    phases[id.GetString()!] = subTask.TryGetProperty("phase", out var phase) && phase.ValueKind == JsonValueKind.String
+                        ? phase.GetString()
+                        : null;
+                }
+            }
+        }
+
+        return page.TryGetProperty("continuationToken", out var token) && token.ValueKind == JsonValueKind.String &&
+               token.GetString() is { Length: > 0 } value
+            ? value
+            : null;
+    }
+}
