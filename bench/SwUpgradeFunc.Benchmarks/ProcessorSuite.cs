@@ -1,5 +1,7 @@
 using System.Globalization;
+using Azure.Core;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Notifications;
@@ -30,6 +32,8 @@ internal static class ProcessorSuite
         var results = new List<LoadResult>();
         var ratios = new List<double>();
         var problems = new List<string>();
+        var counter = new RequestCounter();
+        var requestNotes = new List<string>();
         for (var round = 1; round <= settings.Rounds; round++)
         {
             var operationId = $"bench-op-{round}-{Guid.NewGuid():N}";
@@ -56,7 +60,7 @@ internal static class ProcessorSuite
                 }
                 else
                 {
-                    await using var provider = ProcessorServices(azurite.ConnectionString, tableName);
+                    await using var provider = ProcessorServices(azurite.ConnectionString, tableName, counter);
                     var processor = provider.GetRequiredService<NotificationProcessor>();
                     if (round == 1)
                     {
@@ -66,6 +70,7 @@ internal static class ProcessorSuite
                             (i, ct) => processor.ProcessAsync(warm[i], $"w{i}", 1, ct));
                     }
 
+                    counter.Reset();
                     path = await LoadRun.RunAsync($"processor #{round}", count, settings.Concurrency, settings.RunLimit,
                         async (i, ct) =>
                         {
@@ -75,6 +80,10 @@ internal static class ProcessorSuite
                                 throw new InvalidOperationException("The processor poisoned a valid notification.");
                             }
                         });
+
+                    requestNotes.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"round {round}: {(double)counter.Requests / Math.Max(1, path.Completed):0.00} table requests per notification, " +
+                        $"{counter.Conflicts} conflicts (409/412) retried"));
 
                     // Nothing lost: every device of the task must have settled as succeeded.
                     var progress = await provider.GetRequiredService<UpgradeStateStore>()
@@ -101,6 +110,7 @@ internal static class ProcessorSuite
             $"processor/bare throughput ratio per round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; " +
             $"median {Report.Median(ratios):0.00}; median rates: processor {pathRate:0}/s " +
             $"(target >= {TargetPerSecond:0}/s: {(pathRate >= TargetPerSecond ? "met" : "MISSED")}), bare {bareRate:0}/s"));
+        report.Line("processor storage requests: " + string.Join("; ", requestNotes));
         report.Line(problems.Count == 0
             ? $"check: every device of every round settled as succeeded ({devices} devices per round)"
             : "check FAILED: " + string.Join("; ", problems));
@@ -142,7 +152,7 @@ internal static class ProcessorSuite
         };
     }
 
-    private static ServiceProvider ProcessorServices(string connectionString, string tableName)
+    private static ServiceProvider ProcessorServices(string connectionString, string tableName, RequestCounter counter)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -152,6 +162,7 @@ internal static class ProcessorSuite
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSwUpgradeFunc(configuration);
+        services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry)));
         return services.BuildServiceProvider();
     }
 }
