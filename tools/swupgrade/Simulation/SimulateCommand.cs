@@ -199,26 +199,29 @@ public static class SimulateCommand
 
     private static async Task WriteTextAsync(TextWriter output, SimulationResult result, VerificationResult? verification)
     {
+        var stopped = result.StoppedByDuration ? " Stopped at the maximum duration." : "";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Sent {result.Sent} of {result.Scheduled} pushes in {result.Elapsed.TotalSeconds:0.00} s: {result.AchievedRate:0.0}/s " +
-            $"(target {result.TargetRate:0.#}/s); latency p50 {result.P50Ms:0.0} ms, p95 {result.P95Ms:0.0} ms, p99 {result.P99Ms:0.0} ms." +
-            (result.StoppedByDuration ? " Stopped at the maximum duration." : ""))).ConfigureAwait(false);
+            $"(target {result.TargetRate:0.#}/s); latency p50 {result.P50Ms:0.0} ms, p95 {result.P95Ms:0.0} ms, p99 {result.P99Ms:0.0} ms.{stopped}"))
+            .ConfigureAwait(false);
+        var byStatus = result.Failures.Count == 0
+            ? "."
+            : " (" + string.Join(", ", result.Failures.GroupBy(f => f.StatusCode).OrderBy(g => g.Key)
+                .Select(g => $"{StatusText(g.Key)}: {g.Count()}")) + ").";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Answered 200: {result.Ok}; not 200: {result.Failures.Count}" +
-            (result.Failures.Count == 0 ? "." : " (" + string.Join(", ", result.Failures.GroupBy(f => f.StatusCode).OrderBy(g => g.Key)
-                .Select(g => $"{(g.Key == 0 ? "no answer" : g.Key.ToString(CultureInfo.InvariantCulture))}: {g.Count()}")) + ")."))).ConfigureAwait(false);
+            $"Answered 200: {result.Ok}; not 200: {result.Failures.Count}{byStatus}")).ConfigureAwait(false);
         foreach (var f in result.Failures)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  push #{f.Push.Sequence} {f.Push.NotifyType} {f.Push.Value} device {f.Push.DeviceId}: " +
-                $"{(f.StatusCode == 0 ? "no answer" : f.StatusCode.ToString(CultureInfo.InvariantCulture))} {f.Detail}")).ConfigureAwait(false);
+                $"{StatusText(f.StatusCode)} {f.Detail}")).ConfigureAwait(false);
         }
 
         if (verification is not null)
         {
+            var verdict = verification.AllReached ? ": nothing lost." : $"; {verification.Missing} unknown to the status API.";
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"Verify: {verification.Reached} of {verification.Expected} devices reached their final phase" +
-                (verification.AllReached ? ": nothing lost." : $"; {verification.Missing} unknown to the status API."))).ConfigureAwait(false);
+                $"Verify: {verification.Reached} of {verification.Expected} devices reached their final phase{verdict}")).ConfigureAwait(false);
             foreach (var m in verification.Mismatches)
             {
                 await output.WriteLineAsync(
@@ -277,6 +280,9 @@ public static class SimulateCommand
 
         return node;
     }
+
+    private static string StatusText(int status) =>
+        status == 0 ? "no answer" : status.ToString(CultureInfo.InvariantCulture);
 
     private static double? Round(double value) => double.IsNaN(value) ? null : Math.Round(value, 2);
 
