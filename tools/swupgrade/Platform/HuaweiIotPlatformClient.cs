@@ -392,7 +392,7 @@ public sealed class HuaweiIotPlatformClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} could not be reached: {e.Message} Check SWUPGRADE_PLATFORM_URL and the network.", e);
+            throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} could not be reached: {e.Message.TrimEnd('.')}. Check SWUPGRADE_PLATFORM_URL and the network.", e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
