@@ -62,9 +62,21 @@ public static class CliApp
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
             {
+                // An unmatched token could be a secret typed in the wrong place: name option typos, never echo other values.
+                var unmatched = parse.UnmatchedTokens;
                 foreach (var error in parse.Errors)
                 {
-                    await stderr.WriteLineAsync("swupgrade: error: " + error.Message).ConfigureAwait(false);
+                    if (!unmatched.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+                    {
+                        await stderr.WriteLineAsync("swupgrade: error: " + error.Message).ConfigureAwait(false);
+                    }
+                }
+
+                for (var i = 0; i < unmatched.Count; i++)
+                {
+                    await stderr.WriteLineAsync(unmatched[i].StartsWith('-')
+                        ? $"swupgrade: error: Unknown option '{unmatched[i]}'."
+                        : $"swupgrade: error: Unexpected argument (the {Ordinal(i + 1)} unrecognized one; its value is not shown in case it is a secret).").ConfigureAwait(false);
                 }
 
                 await stderr.WriteLineAsync("Run 'swupgrade --help' (or 'swupgrade COMMAND --help') for usage.").ConfigureAwait(false);
@@ -103,6 +115,14 @@ public static class CliApp
 
         return root;
     }
+
+    private static string Ordinal(int n) => n switch
+    {
+        1 => "first",
+        2 => "second",
+        3 => "third",
+        _ => n.ToString(System.Globalization.CultureInfo.InvariantCulture) + "th",
+    };
 
     private static Dictionary<string, string?> ReadProcessEnvironment()
     {
