@@ -73,6 +73,12 @@ public static class CommandRunner
             await context.Stderr.WriteLineAsync("swupgrade: cancelled.").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
+#pragma warning disable CA1031 // the last resort: a message and exit code 1 instead of a stack trace
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return await FailAsync(context, json, ExitCodes.InternalError, "internal-error", new InvalidOperationException($"Unexpected {e.GetType().Name}: {e.Message}", e), null).ConfigureAwait(false);
+        }
     }
 
     private static async Task<int> FailAsync(CliContext context, bool json, int exitCode, string kind, Exception error, PlatformApiException? api)
