@@ -390,14 +390,28 @@ public sealed class HuaweiIotPlatformClient : IDisposable
             var reason = _tls?.LastFailure ?? e.InnerException?.Message ?? e.Message;
             throw new PlatformTlsException($"The TLS connection to {_baseUrl.Authority} failed: {reason}.", e);
         }
+        catch (HttpRequestException e) when (_tls is { HasClientCertificate: false, ClientCertificateRequested: true })
+        {
+            throw new PlatformTlsException($"The platform at {_baseUrl.Authority} asked for a client certificate and closed the connection without one ({Innermost(e)}): pass the PKCS#12 file with --client-cert or SWUPGRADE_CLIENT_CERT_FILE.", e);
+        }
         catch (HttpRequestException e)
         {
-            throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} could not be reached: {e.Message.TrimEnd('.')}. Check SWUPGRADE_PLATFORM_URL and the network.", e);
+            throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} could not be reached: {Innermost(e)}. Check SWUPGRADE_PLATFORM_URL and the network.", e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", e);
         }
+    }
+
+    private static string Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e.Message.TrimEnd('.');
     }
 
     private static bool IsTlsFailure(HttpRequestException e)

@@ -15,6 +15,7 @@ internal sealed class PlatformTls : IDisposable
     private readonly X509Certificate2Collection _extraRoots = [];
     private readonly X509Certificate2Collection _clientCertificates = [];
     private string? _lastFailure;
+    private bool _clientCertificateRequested;
 
     public PlatformTls(PlatformClientOptions options)
     {
@@ -23,22 +24,15 @@ internal sealed class PlatformTls : IDisposable
             try
             {
                 _extraRoots.ImportFromPemFile(options.CaFile);
+                if (_extraRoots.Count == 0)
+                {
+                    // Not PEM: a single DER-encoded certificate.
+                    _extraRoots.Add(X509CertificateLoader.LoadCertificateFromFile(options.CaFile));
+                }
             }
             catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
             {
-                try
-                {
-                    _extraRoots.Add(X509CertificateLoader.LoadCertificateFromFile(options.CaFile));
-                }
-                catch (Exception e2) when (e2 is CryptographicException or IOException or UnauthorizedAccessException)
-                {
-                    throw new PlatformConfigurationException($"The CA file '{options.CaFile}' could not be read as PEM or DER certificates: {e2.Message}", e2);
-                }
-            }
-
-            if (_extraRoots.Count == 0)
-            {
-                throw new PlatformConfigurationException($"The CA file '{options.CaFile}' contains no certificate.");
+                throw new PlatformConfigurationException($"The CA file '{options.CaFile}' could not be read as PEM or DER certificates: {e.Message}", e);
             }
         }
 
@@ -68,6 +62,12 @@ internal sealed class PlatformTls : IDisposable
     /// <summary>The reason the last server certificate was refused, for the error message.</summary>
     public string? LastFailure => Volatile.Read(ref _lastFailure);
 
+    /// <summary>Whether a server asked for a client certificate during a handshake.</summary>
+    public bool ClientCertificateRequested => Volatile.Read(ref _clientCertificateRequested);
+
+    /// <summary>Whether a client certificate is configured.</summary>
+    public bool HasClientCertificate => _clientCertificates.Count > 0;
+
     public SocketsHttpHandler CreateHandler()
     {
         var handler = new SocketsHttpHandler
@@ -83,8 +83,18 @@ internal sealed class PlatformTls : IDisposable
         if (_clientCertificates.Count > 0)
         {
             handler.SslOptions.ClientCertificates = _clientCertificates;
-            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, local, _, _) => local[0];
         }
+
+        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, local, remote, _) =>
+        {
+            if (remote is not null)
+            {
+                // The server asked for a client certificate (remembered for the error message if it then hangs up).
+                Volatile.Write(ref _clientCertificateRequested, true);
+            }
+
+            return local.Count > 0 ? local[0] : null!;
+        };
 
         return handler;
     }
