@@ -44,7 +44,6 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
         ["swUpgradeStateChangeNotify", "swUpgradeResultNotify", "fwUpgradeStateChangeNotify", "fwUpgradeResultNotify"];
 
     private readonly WebApplication _app;
-    private readonly TestCertificateAuthority _ca;
     private readonly Lock _gate = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<FakeSubscription> _subscriptions = [];
@@ -56,10 +55,9 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
     private string? _accessToken;
     private string? _refreshToken;
 
-    private FakeHuaweiPlatform(WebApplication app, TestCertificateAuthority ca, bool requireClientCertificate)
+    private FakeHuaweiPlatform(WebApplication app, bool requireClientCertificate)
     {
         _app = app;
-        _ca = ca;
         RequireClientCertificate = requireClientCertificate;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
@@ -145,7 +143,7 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
         FakeHuaweiPlatform? fake = null;
         app.Run(context => fake!.HandleAsync(context));
         await app.StartAsync();
-        fake = new FakeHuaweiPlatform(app, ca, requireClientCertificate);
+        fake = new FakeHuaweiPlatform(app, requireClientCertificate);
         return fake;
     }
 
@@ -573,6 +571,5 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _ = _ca;
     }
 }
