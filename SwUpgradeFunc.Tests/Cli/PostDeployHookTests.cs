@@ -4,8 +4,8 @@ using SwUpgradeFunc.Tests.Platform;
 namespace SwUpgradeFunc.Tests.Cli;
 
 /// <summary>
-/// Runs tools/hooks/postdeploy.sh (and postdeploy.ps1 where pwsh is installed) as azd would, with SWUPGRADE_CLI
-/// pointing at the swupgrade built next to the tests instead of `dotnet run`.
+/// Runs tools/hooks/postdeploy.sh (with sh) and postdeploy.ps1 (with the repository's pinned PowerShell tool,
+/// `dotnet tool restore`) as azd would, with SWUPGRADE_CLI pointing at the built swupgrade instead of `dotnet run`.
 /// </summary>
 public sealed class PostDeployHookTests : IAsyncLifetime
 {
@@ -26,10 +26,7 @@ public sealed class PostDeployHookTests : IAsyncLifetime
     [MemberData(nameof(Shells))]
     public async Task Hook_WithoutPlatformSettings_SaysRegistrationWasSkipped(string shell)
     {
-        if (Runner(shell) is not { } run)
-        {
-            return; // pwsh is optional on a developer machine
-        }
+        var run = Runner(shell);
 
         var result = await run(new Dictionary<string, string> { ["CALLBACK_URL"] = "https://func.example.net/v1.0.0/messageReceiver" });
 
@@ -43,10 +40,7 @@ public sealed class PostDeployHookTests : IAsyncLifetime
     [MemberData(nameof(Shells))]
     public async Task Hook_WithPlatformSettings_SubscribesTheFourUpgradeTypes_WithoutShowingTheSecret(string shell)
     {
-        if (Runner(shell) is not { } run)
-        {
-            return;
-        }
+        var run = Runner(shell);
 
         var cli = CliAssemblyPath();
         var result = await run(new Dictionary<string, string>
@@ -65,25 +59,28 @@ public sealed class PostDeployHookTests : IAsyncLifetime
         Assert.DoesNotContain(Secret, result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
-    private static Func<Dictionary<string, string>, Task<CliRun>>? Runner(string shell)
+    private static Func<Dictionary<string, string>, Task<CliRun>> Runner(string shell)
     {
-        var hooks = Path.Combine(RepositoryRoot(), "tools", "hooks");
-        var executable = FindOnPath(shell);
-        if (executable is null || OperatingSystem.IsWindows())
+        var root = RepositoryRoot();
+        var hooks = Path.Combine(root, "tools", "hooks");
+        if (shell == "sh")
         {
-            return null;
+            var sh = FindOnPath("sh");
+            Assert.True(sh is not null, "sh is not on PATH");
+            return env => RunProcessAsync(sh, [Path.Combine(hooks, "postdeploy.sh")], env, root);
         }
 
-        string[] args = shell == "sh"
-            ? [Path.Combine(hooks, "postdeploy.sh")]
-            : ["-NoProfile", "-NonInteractive", "-File", Path.Combine(hooks, "postdeploy.ps1")];
-        return env => RunProcessAsync(executable, args, env);
+        // PowerShell comes from the tool manifest (.config/dotnet-tools.json); tools/test.sh runs `dotnet tool restore`.
+        return env => RunProcessAsync("dotnet",
+            ["tool", "run", "pwsh", "-NoProfile", "-NonInteractive", "-File", Path.Combine(hooks, "postdeploy.ps1")], env, root);
     }
 
-    private static async Task<CliRun> RunProcessAsync(string executable, string[] args, Dictionary<string, string> env)
+    private static async Task<CliRun> RunProcessAsync(string executable, string[] args, Dictionary<string, string> env,
+        string workingDirectory)
     {
         var start = new ProcessStartInfo(executable)
         {
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
