@@ -17,6 +17,12 @@ if ! npm ci --prefix tools/local --no-audit --no-fund --loglevel=error; then
   exit 2
 fi
 
+echo "== restoring the repository's dotnet tools (PowerShell, for the hook tests)"
+if ! dotnet tool restore; then
+  echo "test.sh: dotnet tool restore failed; the PowerShell hook tests cannot run." >&2
+  exit 2
+fi
+
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 

@@ -31,6 +31,10 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The queue trigger function, created as the worker would create it.</summary>
+    public Task InvokeProcessNotification(string message, Microsoft.Azure.Functions.Worker.FunctionContext context) =>
+        ActivatorUtilities.CreateInstance<ProcessNotificationFunction>(_app.Services).Run(message, context, CancellationToken.None);
+
     public static async Task<FunctionsTestHost> StartAsync(
         IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     {
@@ -46,6 +50,18 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         {
             var function = ActivatorUtilities.CreateInstance<MessageReceiverFunction>(context.RequestServices);
             var answer = (HttpAnswer)await function.Run(context.Request, context.RequestAborted);
+            await answer.WriteAsync(context.Response);
+        });
+        app.MapGet("/api/upgrades/{operationId}", async (HttpContext context, string operationId) =>
+        {
+            var function = ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(context.RequestServices);
+            var answer = (HttpAnswer)await function.GetUpgradeProgress(context.Request, operationId, context.RequestAborted);
+            await answer.WriteAsync(context.Response);
+        });
+        app.MapGet("/api/devices/{deviceId}/upgrades", async (HttpContext context, string deviceId) =>
+        {
+            var function = ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(context.RequestServices);
+            var answer = (HttpAnswer)await function.GetDeviceUpgrades(context.Request, deviceId, context.RequestAborted);
             await answer.WriteAsync(context.Response);
         });
 

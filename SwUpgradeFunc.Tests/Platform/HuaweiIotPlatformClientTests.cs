@@ -1,0 +1,387 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Tests.Platform.Fake;
+
+namespace SwUpgradeFunc.Tests.Platform;
+
+public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
+{
+    private const string LoginPath = "/iocm/app/sec/v1.1.0/login";
+    private const string RefreshPath = "/iocm/app/sec/v1.1.0/refreshToken";
+    private const string ManagementSubscribePath = "/iodm/app/sub/v1.1.0/subscribe";
+    private const string SubscriptionsPath = "/iocm/app/sub/v1.2.0/subscriptions";
+    private const string Callback = "https://swupgrade.example.net:443/v1.0.0/messageReceiver";
+
+    private PlatformTestContext _ctx = null!;
+
+    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    private FakeHuaweiPlatform Fake => _ctx.Fake;
+
+    [Fact]
+    public async Task Login_PostsFormEncodedCredentials_ThenSendsAppKeyAndBearerToken()
+    {
+        using var client = _ctx.Client();
+
+        await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
+
+        var login = Assert.Single(Fake.RequestsTo(LoginPath));
+        Assert.Equal("POST", login.Method);
+        Assert.StartsWith("application/x-www-form-urlencoded", login.Header("Content-Type"), StringComparison.Ordinal);
+        Assert.Equal($"appId={FakeHuaweiPlatform.DefaultAppId}&secret={FakeHuaweiPlatform.DefaultSecret}", login.Body);
+
+        var subscribe = Assert.Single(Fake.RequestsTo(ManagementSubscribePath));
+        Assert.Equal(FakeHuaweiPlatform.DefaultAppId, subscribe.Header("app_key"));
+        Assert.Equal("Bearer " + Fake.CurrentAccessToken, subscribe.Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task Subscribe_ReusesToken_AcrossCalls()
+    {
+        using var client = _ctx.Client();
+
+        await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
+        await client.SubscribeAsync(NotifyTypes.SwUpgradeResult, Callback);
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(1, Fake.LoginCount);
+        Assert.Single(Fake.RequestsTo(LoginPath));
+        Assert.Empty(Fake.RequestsTo(RefreshPath));
+    }
+
+    [Fact]
+    public async Task Token_IsKept_UntilShortlyBeforeExpiry()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var client = _ctx.Client(time: time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        time.Advance(TimeSpan.FromSeconds(3600 - 301));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(1, Fake.LoginCount);
+        Assert.Equal(0, Fake.RefreshCount);
+    }
+
+    [Fact]
+    public async Task Token_IsRenewedWithRefreshToken_ShortlyBeforeExpiry()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var client = _ctx.Client(time: time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        var firstToken = Fake.CurrentAccessToken;
+        time.Advance(TimeSpan.FromSeconds(3600 - 299));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(1, Fake.LoginCount);
+        Assert.Equal(1, Fake.RefreshCount);
+        var refresh = Assert.Single(Fake.RequestsTo(RefreshPath));
+        Assert.Equal("POST", refresh.Method);
+        Assert.StartsWith("application/json", refresh.Header("Content-Type"), StringComparison.Ordinal);
+        using var body = JsonDocument.Parse(refresh.Body);
+        Assert.Equal(FakeHuaweiPlatform.DefaultAppId, body.RootElement.GetProperty("appId").GetString());
+        Assert.Equal(FakeHuaweiPlatform.DefaultSecret, body.RootElement.GetProperty("secret").GetString());
+        Assert.Equal("refresh-1", body.RootElement.GetProperty("refreshToken").GetString());
+        Assert.NotEqual(firstToken, Fake.CurrentAccessToken);
+        Assert.Equal("Bearer " + Fake.CurrentAccessToken, Fake.RequestsTo(SubscriptionsPath)[^1].Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task Token_AfterRefreshTokenLifetime_LogsInAgain()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var client = _ctx.Client(time: time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        time.Advance(TimeSpan.FromHours(25));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(2, Fake.LoginCount);
+        Assert.Empty(Fake.RequestsTo(RefreshPath));
+    }
+
+    [Fact]
+    public async Task Token_RefusedRefresh_FallsBackToLogin()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var client = _ctx.Client(time: time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        Fake.EnqueueFailure(RefreshPath, 401, "1010005", "Invalid refresh token.");
+        time.Advance(TimeSpan.FromSeconds(3500));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(2, Fake.LoginCount);
+        Assert.Single(Fake.RequestsTo(RefreshPath));
+    }
+
+    [Fact]
+    public async Task ConcurrentCalls_ShareOneLogin()
+    {
+        Fake.LoginDelay = TimeSpan.FromMilliseconds(300);
+        using var client = _ctx.Client();
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => client.ListSubscriptionsAsync(null, 0, 10))));
+
+        Assert.Equal(1, Fake.LoginCount);
+        Assert.Equal(1, Fake.MaxConcurrentLogins);
+        Assert.Equal(16, Fake.RequestsTo(SubscriptionsPath).Count);
+        Assert.All(Fake.RequestsTo(SubscriptionsPath), r => Assert.Equal("Bearer access-1", r.Header("Authorization")));
+    }
+
+    [Fact]
+    public async Task RejectedToken_LeadsToOneReLogin_AndTheCallSucceeds()
+    {
+        using var client = _ctx.Client();
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Fake.InvalidateTokens(); // e.g. another client logged in with the same application
+        await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
+
+        Assert.Equal(2, Fake.LoginCount);
+        var attempts = Fake.RequestsTo(ManagementSubscribePath);
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal("Bearer access-1", attempts[0].Header("Authorization"));
+        Assert.Equal("Bearer access-2", attempts[1].Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task Unauthorized_AnswersAfterReLogin_FailWithAuthenticationError_WithoutLooping()
+    {
+        Fake.RejectAllTokens = true;
+        using var client = _ctx.Client();
+
+        var e = await Assert.ThrowsAsync<PlatformAuthenticationException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal(401, e.HttpStatus);
+        Assert.Equal("1010005", e.ErrorCode);
+        Assert.Equal(2, Fake.LoginCount);
+        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count);
+    }
+
+    [Fact]
+    public async Task Throttled_CallIsRetriedWithBackOff_ThenSucceeds()
+    {
+        var notes = new List<string>();
+        using var client = _ctx.Client(o => o.Diagnostics = notes.Add);
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        Fake.Throttle(ManagementSubscribePath, 3);
+
+        var result = await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
+
+        Assert.Equal(SubscribeOutcome.Subscribed, result.Outcome);
+        Assert.Equal(4, Fake.RequestsTo(ManagementSubscribePath).Count);
+        Assert.Equal(3, notes.Count(n => n.Contains("retry", StringComparison.Ordinal)));
+        Assert.Equal(1, Fake.LoginCount);
+    }
+
+    [Fact]
+    public async Task Throttled_BeyondTheRetries_ThrowsThrottledException()
+    {
+        using var client = _ctx.Client(o => o.MaxRetryAttempts = 2);
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        Fake.Throttle(SubscriptionsPath, 5);
+
+        var e = await Assert.ThrowsAsync<PlatformThrottledException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal(403, e.HttpStatus);
+        Assert.Equal("1010009", e.ErrorCode);
+        Assert.Contains("100 application calls per minute", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1 + 3, Fake.RequestsTo(SubscriptionsPath).Count);
+    }
+
+    [Fact]
+    public async Task Subscribe_UpgradeType_UsesManagementApi_WithExactJsonBody()
+    {
+        using var client = _ctx.Client();
+
+        var result = await client.SubscribeAsync(NotifyTypes.FwUpgradeResult, "https://swupgrade.example.net/api/push");
+
+        var request = Assert.Single(Fake.RequestsTo(ManagementSubscribePath));
+        Assert.Equal("POST", request.Method);
+        Assert.StartsWith("application/json", request.Header("Content-Type"), StringComparison.Ordinal);
+        Assert.Equal("{\"notifyType\":\"fwUpgradeResultNotify\",\"callbackUrl\":\"https://swupgrade.example.net:443/api/push\"}", request.Body);
+        Assert.Equal(SubscribeOutcome.Subscribed, result.Outcome);
+        Assert.Equal("management", result.Api);
+        Assert.Null(result.SubscriptionId);
+        Assert.Empty(Fake.RequestsTo(SubscriptionsPath));
+    }
+
+    [Fact]
+    public async Task Subscribe_ServiceDataType_UsesServiceApi_AndReturnsSubscriptionId()
+    {
+        using var client = _ctx.Client();
+
+        var result = await client.SubscribeAsync("deviceAdded", Callback);
+
+        var request = Assert.Single(Fake.RequestsTo(SubscriptionsPath));
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("{\"notifyType\":\"deviceAdded\",\"callbackUrl\":\"https://swupgrade.example.net:443/v1.0.0/messageReceiver\"}", request.Body);
+        Assert.Equal("service", result.Api);
+        Assert.Equal(Fake.Subscriptions.Single().SubscriptionId, result.SubscriptionId);
+    }
+
+    [Fact]
+    public async Task Subscribe_IsIdempotent_ForBothApis()
+    {
+        using var client = _ctx.Client();
+
+        var first = await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
+        var again = await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
+        var service = await client.SubscribeAsync("deviceDeleted", Callback);
+        var serviceAgain = await client.SubscribeAsync("deviceDeleted", Callback);
+
+        Assert.Equal(SubscribeOutcome.Subscribed, first.Outcome);
+        Assert.Equal(SubscribeOutcome.Subscribed, again.Outcome);
+        Assert.Equal(SubscribeOutcome.Subscribed, service.Outcome);
+        Assert.Equal(SubscribeOutcome.AlreadySubscribed, serviceAgain.Outcome);
+        Assert.Equal(service.SubscriptionId, serviceAgain.SubscriptionId);
+        Assert.Equal(2, Fake.Subscriptions.Count);
+    }
+
+    [Fact]
+    public async Task Subscribe_ServiceTypeSubscribedToAnotherUrl_ThrowsAlreadySubscribed()
+    {
+        Fake.AddSubscription("deviceAdded", "https://swupgrade.example.net:443/old");
+        using var client = _ctx.Client();
+
+        var e = await Assert.ThrowsAsync<AlreadySubscribedException>(() => client.SubscribeAsync("deviceAdded", Callback));
+
+        Assert.Equal(409, e.HttpStatus);
+        Assert.Equal("100227", e.ErrorCode);
+        Assert.Contains("delete the old one", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Subscribe_RejectedCallbackUrl_ThrowsWithAdvice()
+    {
+        using var client = _ctx.Client();
+
+        var e = await Assert.ThrowsAsync<CallbackUrlRejectedException>(
+            () => client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, "https://rejected.example.net:443/push"));
+
+        Assert.Equal(400, e.HttpStatus);
+        Assert.Equal("100222", e.ErrorCode);
+        Assert.Contains("https://rejected.example.net:443/push", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(400, "100228", typeof(PlatformApiException))]
+    [InlineData(403, "100203", typeof(PlatformAuthenticationException))]
+    [InlineData(403, "100217", typeof(PlatformAuthenticationException))]
+    [InlineData(500, "50252", typeof(PlatformApiException))]
+    public async Task PlatformErrors_BecomeTypedExceptions_CarryingStatusAndCode(int status, string code, Type expected)
+    {
+        using var client = _ctx.Client();
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        Fake.EnqueueFailure(ManagementSubscribePath, status, code, "described");
+
+        var e = await Assert.ThrowsAnyAsync<PlatformApiException>(() => client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback));
+
+        Assert.IsType(expected, e);
+        Assert.Equal(status, e.HttpStatus);
+        Assert.Equal(code, e.ErrorCode);
+        Assert.Equal("described", e.ErrorDescription);
+        Assert.Contains(code, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongSecret_ThrowsAuthenticationError_ThatNamesTheSettings_NotTheSecret()
+    {
+        const string secret = "Wr0ng-S3cret-Value";
+        using var client = _ctx.Client(o => o.Secret = secret);
+
+        var e = await Assert.ThrowsAsync<PlatformAuthenticationException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal(401, e.HttpStatus);
+        Assert.Equal("100208", e.ErrorCode);
+        Assert.Contains("SWUPGRADE_APP_SECRET", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListAll_FollowsThePages()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            Fake.AddSubscription(NotifyTypes.All[i], Callback);
+        }
+
+        using var client = _ctx.Client(o => o.PageSize = 2);
+        var all = new List<Subscription>();
+        await foreach (var s in client.ListAllSubscriptionsAsync(null))
+        {
+            all.Add(s);
+        }
+
+        Assert.Equal(5, all.Count);
+        var pages = Fake.RequestsTo(SubscriptionsPath);
+        Assert.Equal(
+            ["?appId=fake-app-id&pageNo=0&pageSize=2", "?appId=fake-app-id&pageNo=1&pageSize=2", "?appId=fake-app-id&pageNo=2&pageSize=2"],
+            pages.Select(p => p.QueryString));
+        Assert.All(pages, p => Assert.Equal("GET", p.Method));
+    }
+
+    [Fact]
+    public async Task DeleteByNotifyTypeAndCallbackUrl_EncodesTheQueryValues()
+    {
+        const string url = "https://swupgrade.example.net:443/api/push?code=a+b&x=1";
+        Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, url);
+        Fake.AddSubscription(NotifyTypes.SwUpgradeResult, url);
+        using var client = _ctx.Client();
+
+        await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange, url);
+
+        var request = Assert.Single(Fake.RequestsTo(SubscriptionsPath));
+        Assert.Equal("DELETE", request.Method);
+        Assert.Equal(
+            "?appId=fake-app-id&notifyType=swUpgradeStateChangeNotify&callbackUrl=https%3A%2F%2Fswupgrade.example.net%3A443%2Fapi%2Fpush%3Fcode%3Da%2Bb%26x%3D1",
+            request.QueryString);
+        Assert.Equal(NotifyTypes.SwUpgradeResult, Assert.Single(Fake.Subscriptions).NotifyType);
+    }
+
+    [Fact]
+    public async Task DeleteById_SendsDelete_AndUnknownIdIsNotFound()
+    {
+        var s = Fake.AddSubscription("deviceAdded", Callback);
+        using var client = _ctx.Client();
+
+        await client.DeleteSubscriptionAsync(s.SubscriptionId);
+        var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.DeleteSubscriptionAsync(s.SubscriptionId));
+
+        var requests = Fake.RequestsTo(SubscriptionsPath + "/" + s.SubscriptionId);
+        Assert.Equal(2, requests.Count);
+        Assert.All(requests, r => Assert.Equal("DELETE", r.Method));
+        Assert.Equal("?appId=fake-app-id", requests[0].QueryString);
+        Assert.Equal(404, e.HttpStatus);
+        Assert.Empty(Fake.Subscriptions);
+    }
+
+    [Fact]
+    public async Task UntrustedServerCertificate_FailsWithClearTlsError()
+    {
+        using var client = _ctx.Client(o => o.CaFile = null);
+
+        var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Contains("not trusted", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--ca-file", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Fake.Requests);
+    }
+
+    [Fact]
+    public async Task ServerCertificateFromAnotherCa_FailsWithClearTlsError()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Some other CA");
+        using var client = _ctx.Client(o => o.CaFile = otherCa.CaFile);
+
+        var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Contains("not trusted by the configured CA file", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Fake.Requests);
+    }
+}

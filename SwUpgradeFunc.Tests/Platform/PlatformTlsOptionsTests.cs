@@ -1,0 +1,60 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
+using SwUpgrade.Cli.Platform;
+
+namespace SwUpgradeFunc.Tests.Platform;
+
+public sealed class PlatformTlsOptionsTests : IAsyncLifetime
+{
+    private PlatformTestContext _ctx = null!;
+
+    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    [Fact]
+    public async Task CaFile_InDerFormat_IsTrustedToo()
+    {
+        var der = Path.Combine(_ctx.Ca.Directory, "ca.cer");
+        await File.WriteAllBytesAsync(der, _ctx.Ca.Root.Export(X509ContentType.Cert));
+        using var client = _ctx.Client(o => o.CaFile = der);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(1, _ctx.Fake.LoginCount);
+    }
+
+    [Fact]
+    public void CaFile_WithoutCertificates_IsAConfigurationError()
+    {
+        var junk = Path.Combine(_ctx.Ca.Directory, "junk.pem");
+        File.WriteAllText(junk, "not a certificate");
+
+        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.CaFile = junk));
+
+        Assert.Contains(junk, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlainHttpPlatformUrl_IsRefused()
+    {
+        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.BaseUrl = new Uri("http://127.0.0.1:8743")));
+
+        Assert.Contains("https", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientFromHttpClientFactory_UsesTheSameTlsAndBackOff()
+    {
+        var services = new ServiceCollection();
+        services.AddHuaweiIotPlatformClient(_ctx.Options());
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<HuaweiIotPlatformClient>();
+        _ctx.Fake.Throttle("/iodm/app/sub/v1.1.0/subscribe", 2);
+
+        var result = await client.SubscribeAsync(NotifyTypes.SwUpgradeResult, "https://func.example.net/push");
+
+        Assert.Equal(SubscribeOutcome.Subscribed, result.Outcome);
+        Assert.Equal(3, _ctx.Fake.RequestsTo("/iodm/app/sub/v1.1.0/subscribe").Count);
+    }
+}

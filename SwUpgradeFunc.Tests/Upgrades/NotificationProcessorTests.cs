@@ -1,0 +1,99 @@
+using System.Text;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Receiving;
+using SwUpgradeFunc.Tests.TestSupport;
+using SwUpgradeFunc.Upgrades;
+
+namespace SwUpgradeFunc.Tests.Upgrades;
+
+public sealed class NotificationProcessorTests : IDisposable
+{
+    private readonly string _queueName = AzuriteServer.NewName("proc-");
+    private readonly string _table = AzuriteServer.NewName("proc");
+    private readonly FakeLogger<NotificationProcessor> _logger = new();
+    private readonly TestMeterFactory _meters = new();
+    private readonly MetricCollector<long> _processed;
+
+    public NotificationProcessorTests()
+    {
+        _processed = new MetricCollector<long>(_meters, SwUpgradeMetrics.MeterName, SwUpgradeMetrics.NotificationsProcessed);
+    }
+
+    public void Dispose()
+    {
+        _processed.Dispose();
+        _meters.Dispose();
+    }
+
+    private NotificationProcessor Processor(string? tableConnection = null)
+    {
+        var connection = AzuriteServer.Shared.ConnectionString;
+        var tableOptions = new TableClientOptions();
+        tableOptions.Retry.MaxRetries = 0;
+        tableOptions.Retry.Mode = RetryMode.Fixed;
+        var store = new UpgradeStateStore(new TableServiceClient(tableConnection ?? connection, tableOptions),
+            Options.Create(new UpgradesOptions { TableName = _table }));
+        var queueOptions = Options.Create(new NotificationQueueOptions { QueueName = _queueName });
+        var poison = new StoragePoisonQueue(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), queueOptions);
+        return new NotificationProcessor(store, poison, queueOptions, new SwUpgradeMetrics(_meters), _logger);
+    }
+
+    private async Task<string[]> PoisonedMessages()
+    {
+        var raw = new QueueClient(AzuriteServer.Shared.ConnectionString, _queueName + "-poison");
+        await raw.CreateIfNotExistsAsync();
+        return [.. (await raw.PeekMessagesAsync(32)).Value.Select(m => Encoding.UTF8.GetString(Convert.FromBase64String(m.Body.ToString())))];
+    }
+
+    [Fact]
+    public async Task Process_RecordsAnEnvelope_AndReportsDuplicates()
+    {
+        var processor = Processor();
+        var envelope = Envelopes.Of(Pushes.SwState("downloading"));
+
+        var first = await processor.ProcessAsync(Envelopes.Json(envelope), "m1", 1, CancellationToken.None);
+        var again = await processor.ProcessAsync(Envelopes.Json(envelope), "m1", 2, CancellationToken.None);
+
+        Assert.Equal((ProcessOutcome.Recorded, ProcessOutcome.Duplicate), (first, again));
+        Assert.Equal(["advanced", "duplicate"], _processed.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+    }
+
+    [Theory]
+    [InlineData("not json at all", "not a valid envelope")]
+    [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("{\"id\":\"x\"}", "no numeric schemaVersion")]
+    [InlineData("{\"schemaVersion\":2,\"id\":\"x\"}", "schemaVersion 2 is not supported")]
+    [InlineData("{\"schemaVersion\":1,\"id\":\"x\",\"receivedAt\":\"2026-11-26T00:00:00Z\",\"notifyType\":\"deviceAdded\",\"notification\":{\"notifyType\":\"deviceAdded\",\"deviceId\":\"d\",\"appId\":\"a\",\"operationId\":\"o\",\"subOperationId\":\"s\"}}", "lacks")]
+    public async Task Process_SendsAMessageThatCanNeverBeProcessed_StraightToPoison_WithTheReasonLogged(string message, string reason)
+    {
+        var outcome = await Processor().ProcessAsync(message, "m-bad", 1, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Poisoned, outcome);
+        Assert.Equal([message], await PoisonedMessages());
+        var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Contains(reason, log.Message, StringComparison.Ordinal);
+        Assert.Contains("m-bad", log.Message, StringComparison.Ordinal);
+        Assert.Contains(_queueName + "-poison", log.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_ThrowsOnATransientStorageFailure_SoTheRuntimeRetries_AndPoisonsNothing()
+    {
+        var processor = Processor(tableConnection: AzuriteServer.UnreachableConnectionString());
+        var envelope = Envelopes.Of(Pushes.SwState("updating"));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => processor.ProcessAsync(Envelopes.Json(envelope), "m-retry", 3, CancellationToken.None));
+
+        Assert.Empty(await PoisonedMessages());
+        var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Equal("3", log.GetStructuredStateValue("DequeueCount"));
+        Assert.Equal("m-retry", log.GetStructuredStateValue("MessageId"));
+    }
+}

@@ -1,0 +1,161 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Tests.TestSupport;
+using SwUpgradeFunc.Upgrades;
+
+namespace SwUpgradeFunc.Tests.Upgrades;
+
+/// <summary>The table store against a real Azurite.</summary>
+public sealed class UpgradeStateStoreTests
+{
+    private readonly string _table = AzuriteServer.NewName("state");
+
+    private UpgradeStateStore Store() =>
+        new(new TableServiceClient(AzuriteServer.Shared.ConnectionString),
+            Options.Create(new UpgradesOptions { TableName = _table, HistoryLimit = 100 }));
+
+    [Fact]
+    public async Task Apply_StoresTheSubTask_AndFindsItByDevice()
+    {
+        var store = Store();
+        foreach (var envelope in Envelopes.Lifecycle(firmware: false, "SUCCESS", deviceId: "dev-a", operationId: "op-a"))
+        {
+            await store.ApplyAsync(envelope, CancellationToken.None);
+        }
+
+        var device = await store.GetDeviceAsync("dev-a", CancellationToken.None);
+
+        var subTask = Assert.Single(device!.SubTasks);
+        Assert.Equal(("op-a", "sub-dev-a", "succeeded", "SUCCESS", "software"),
+            (subTask.OperationId, subTask.SubOperationId, subTask.Phase, subTask.Result, subTask.Kind));
+        Assert.Equal(["downloading", "downloaded", "updating", "idle", "SUCCESS"], subTask.History.Select(h => h.Value));
+    }
+
+    [Fact]
+    public async Task Apply_ManyPushesOfOneDeviceInParallel_RecordsEachExactlyOnce()
+    {
+        // Several processors (each with its own client) on the same sub-task at once: the ETag retries must lose nothing.
+        var lifecycle = Envelopes.Lifecycle(firmware: true, "FAIL", deviceId: "dev-hot", operationId: "op-hot");
+        var extra = Enumerable.Range(0, 35).Select(i => Envelopes.Of(Pushes.FwState("9" + i, "dev-hot", "op-hot", "sub-dev-hot")));
+        var distinct = lifecycle.Concat(extra).ToArray();
+        var arrivals = distinct.Concat(distinct.Take(10)).Concat(distinct.Skip(5).Take(5).Select(Envelopes.Repush)).ToArray();
+        var stores = Enumerable.Range(0, 4).Select(_ => Store()).ToArray();
+
+        await Task.WhenAll(arrivals.Select((e, i) => Task.Run(() => stores[i % stores.Length].ApplyAsync(e, CancellationToken.None))));
+
+        var subTask = Assert.Single((await Store().GetDeviceAsync("dev-hot", CancellationToken.None))!.SubTasks);
+        // Each distinct push once: a platform re-push may win the race against its original, so compare by content.
+        Assert.Equal(distinct.Select(e => e.Notification.Step ?? e.Notification.Status).Order(StringComparer.Ordinal),
+            subTask.History.Select(h => h.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(subTask.History.Count, subTask.History.Select(h => h.EnvelopeId).Distinct().Count());
+        Assert.Equal(15, subTask.Duplicates);
+        Assert.Equal(("failed", "FAIL"), (subTask.Phase, subTask.Result));
+        var progress = await Store().GetTaskAsync("op-hot", 10, null, CancellationToken.None);
+        Assert.Equal(1, progress!.Phases["failed"]);
+        Assert.Equal(1, progress.Total);
+    }
+
+    [Fact]
+    public async Task GetTask_CountsPhasesOverTheWholeTask_AndPagesThroughEverySubTask()
+    {
+        var store = Store();
+        var pushes = new List<NotificationEnvelope>();
+        for (var d = 0; d < 60; d++)
+        {
+            var lifecycle = Envelopes.Lifecycle(d % 2 == 0, d % 3 == 0 ? "FAIL" : "SUCCESS", deviceId: $"dev-{d}", operationId: "op-fleet");
+            // Devices 0-19 settled, 20-39 stopped at updating, 40-59 only downloading.
+            pushes.AddRange(d < 20 ? lifecycle : d < 40 ? lifecycle.Take(3) : lifecycle.Take(1));
+        }
+
+        await Parallel.ForEachAsync(pushes.OrderBy(_ => Random.Shared.Next()), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (e, ct) => await store.ApplyAsync(e, ct));
+
+        var first = await store.GetTaskAsync("op-fleet", 7, null, CancellationToken.None);
+        Assert.Equal(60, first!.Total);
+        Assert.Equal(20, first.Phases["updating"]);
+        Assert.Equal(20, first.Phases["downloading"]);
+        Assert.Equal(Enumerable.Range(0, 20).Count(d => d % 3 == 0), first.Phases["failed"]);
+        Assert.Equal(Enumerable.Range(0, 20).Count(d => d % 3 != 0), first.Phases["succeeded"]);
+        Assert.Equal(0, first.Phases["idle"]);
+
+        var seen = new List<string>(first.SubTasks.Select(s => s.DeviceId));
+        var token = first.ContinuationToken;
+        var pages = 1;
+        while (token is not null)
+        {
+            var page = await store.GetTaskAsync("op-fleet", 7, token, CancellationToken.None);
+            Assert.True(page!.SubTasks.Count <= 7);
+            seen.AddRange(page.SubTasks.Select(s => s.DeviceId));
+            token = page.ContinuationToken;
+            pages++;
+        }
+
+        Assert.Equal(Enumerable.Range(0, 60).Select(d => $"dev-{d}").Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        Assert.True(pages >= 9, $"{pages} pages");
+    }
+
+    [Fact]
+    public async Task GetTask_IsNull_ForAnUnknownOperation()
+    {
+        Assert.Null(await Store().GetTaskAsync("op-never-seen", 10, null, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("not-base64!")]
+    [InlineData("AAAA")]
+    [InlineData("MQpYCjk5Cg")]
+    public async Task GetTask_RejectsAContinuationTokenItDidNotIssue(string token)
+    {
+        await Assert.ThrowsAsync<InvalidContinuationTokenException>(() => Store().GetTaskAsync("op-x", 10, token, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetTask_RejectsAContinuationTokenOfAnotherTask()
+    {
+        var store = Store();
+        for (var d = 0; d < 5; d++)
+        {
+            await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", $"d{d}", "op-one", $"s{d}")), CancellationToken.None);
+        }
+
+        var page = await store.GetTaskAsync("op-one", 1, null, CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<InvalidContinuationTokenException>(() =>
+            store.GetTaskAsync("op-two", 1, page!.ContinuationToken, CancellationToken.None));
+        Assert.Contains("another upgrade task", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetDevice_IsNull_ForAnUnknownDevice()
+    {
+        Assert.Null(await Store().GetDeviceAsync("nobody", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Apply_HandlesIdentifiersWithCharactersTableKeysForbid()
+    {
+        var store = Store();
+        const string odd = "a/b\\c#d?e|f%g~h";
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", odd, odd, odd)), CancellationToken.None);
+
+        var device = await store.GetDeviceAsync(odd, CancellationToken.None);
+        var progress = await store.GetTaskAsync(odd, 10, null, CancellationToken.None);
+
+        Assert.Equal(odd, Assert.Single(device!.SubTasks).SubOperationId);
+        Assert.Equal(odd, Assert.Single(progress!.SubTasks).DeviceId);
+    }
+
+    [Fact]
+    public async Task Apply_KeepsOneDevicesSubTasksOfDifferentTasksApart()
+    {
+        var store = Store();
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-m", "op-1", "s-1")), CancellationToken.None);
+        await store.ApplyAsync(Envelopes.Of(Pushes.FwResult("SUCCESS", "dev-m", "op-2", "s-2")), CancellationToken.None);
+
+        var device = await store.GetDeviceAsync("dev-m", CancellationToken.None);
+
+        Assert.Equal([("op-1", "downloading"), ("op-2", "succeeded")],
+            device!.SubTasks.Select(s => (s.OperationId, s.Phase!)).Order());
+    }
+}

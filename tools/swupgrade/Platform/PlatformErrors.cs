@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SwUpgrade.Cli.Platform;
+
+/// <summary>The platform's error codes, and the typed exception with advice each one becomes.</summary>
+public static class PlatformErrors
+{
+    public const string WrongCredentials = "100208";
+    public const string AppFrozen = "100247";
+    public const string MissingParameter = "102202";
+    public const string ServerError = "50252";
+    public const string CallbackUrlIllegal = "100222";
+    public const string InvalidInput = "100228";
+    public const string AppDoesNotExist = "100203";
+    public const string Throttled = "1010009";
+    public const string InvalidToken = "1010005";
+    public const string AlreadySubscribed = "100227";
+    public const string AppNotAuthorized = "100217";
+
+    /// <summary>Reads <c>{error_code, error_desc}</c> from an error body; tolerant of anything else.</summary>
+    public static (string? Code, string? Description) Parse(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+
+            return (Read(doc.RootElement, "error_code"), Read(doc.RootElement, "error_desc"));
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+
+        static string? Read(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var value)
+                ? value.ValueKind switch
+                {
+                    JsonValueKind.String => value.GetString(),
+                    JsonValueKind.Number => value.GetRawText(),
+                    _ => null,
+                }
+                : null;
+    }
+
+    /// <summary>Builds the exception for an error answer. <paramref name="operation"/> names what was attempted.</summary>
+    public static PlatformApiException ToException(int status, string? code, string? description, string operation, string? callbackUrl = null)
+    {
+        var said = string.Create(
+            CultureInfo.InvariantCulture,
+            $"HTTP {status}{(code is null ? string.Empty : ", error " + code)}{(string.IsNullOrEmpty(description) ? string.Empty : ": " + description)}");
+        string Msg(string advice) => $"{operation} failed ({said}). {advice}";
+
+        return code switch
+        {
+            WrongCredentials => new PlatformAuthenticationException(status, code, description, Msg(
+                "The platform rejected the appId or secret: check SWUPGRADE_APP_ID and SWUPGRADE_APP_SECRET (or --app-id / --app-secret).")),
+            AppFrozen => new PlatformAuthenticationException(status, code, description, Msg(
+                "The application is frozen on the platform: ask the platform administrator to unfreeze it.")),
+            AppDoesNotExist => new PlatformAuthenticationException(status, code, description, Msg(
+                "The platform does not know this application: check SWUPGRADE_APP_ID.")),
+            InvalidToken => new PlatformAuthenticationException(status, code, description, Msg(
+                "The platform rejected the access token even after a fresh login: check SWUPGRADE_APP_ID, and that no other client logs in with the same application at the same time (only the newest token is valid).")),
+            AppNotAuthorized => new PlatformAuthenticationException(status, code, description, Msg(
+                "The application is not authorized for this API: ask the platform administrator to grant it.")),
+            Throttled => new PlatformThrottledException(status, code, description, Msg(
+                "The platform allows 100 application calls per minute and kept throttling after back-off: wait a minute and run the command again.")),
+            CallbackUrlIllegal => new CallbackUrlRejectedException(status, code, description, Msg(
+                $"The platform rejected the callback URL{(callbackUrl is null ? string.Empty : " '" + callbackUrl + "'")}: it must be https://host:port/path, reachable from the platform, and all subscriptions of one application must use the same host and port.")),
+            AlreadySubscribed => new AlreadySubscribedException(status, code, description, Msg(
+                "The notify type is already subscribed: list the subscriptions with 'swupgrade subscriptions list', delete the old one, then subscribe again.")),
+            InvalidInput or MissingParameter => new PlatformApiException(status, code, description, Msg(
+                "The platform rejected the request as invalid: check the notify type and callback URL.")),
+            _ when status == 401 => new PlatformAuthenticationException(status, code, description, Msg(
+                "The platform rejected the credentials: check SWUPGRADE_APP_ID and SWUPGRADE_APP_SECRET.")),
+            _ when status == 404 => new PlatformApiException(status, code, description, Msg(
+                "Nothing was found: check the subscription id with 'swupgrade subscriptions list'.")),
+            _ when status >= 500 => new PlatformApiException(status, code, description, Msg(
+                "The platform had an internal error: try again later.")),
+            _ => new PlatformApiException(status, code, description, Msg(
+                "See the platform's error description.")),
+        };
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SwUpgrade.Cli.Platform;
+
+/// <summary>
+/// TLS settings for the platform connection. The server certificate is always validated: by the system's trust,
+/// or, when a CA file is given, additionally by a chain that ends at one of that file's certificates.
+/// There is deliberately no way to accept any certificate.
+/// </summary>
+internal sealed class PlatformTls : IDisposable
+{
+    private readonly X509Certificate2Collection _extraRoots = [];
+    private readonly X509Certificate2Collection _clientCertificates = [];
+    private string? _lastFailure;
+    private bool _clientCertificateRequested;
+
+    public PlatformTls(PlatformClientOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.CaFile))
+        {
+            try
+            {
+                _extraRoots.ImportFromPemFile(options.CaFile);
+                if (_extraRoots.Count == 0)
+                {
+                    // Not PEM: a single DER-encoded certificate.
+                    _extraRoots.Add(X509CertificateLoader.LoadCertificateFromFile(options.CaFile));
+                }
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new PlatformConfigurationException($"The CA file '{options.CaFile}' could not be read as PEM or DER certificates: {e.Message}", e);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ClientCertificateFile))
+        {
+            X509Certificate2 cert;
+            try
+            {
+                cert = X509CertificateLoader.LoadPkcs12FromFile(options.ClientCertificateFile, options.ClientCertificatePassword);
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                // The exception text can name the file but never the password.
+                throw new PlatformConfigurationException($"The client certificate '{options.ClientCertificateFile}' could not be loaded as PKCS#12: wrong password or not a PKCS#12 file.", e);
+            }
+
+            if (!cert.HasPrivateKey)
+            {
+                cert.Dispose();
+                throw new PlatformConfigurationException($"The client certificate '{options.ClientCertificateFile}' has no private key.");
+            }
+
+            _clientCertificates.Add(cert);
+        }
+    }
+
+    /// <summary>The reason the last server certificate was refused, for the error message.</summary>
+    public string? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>Whether a server asked for a client certificate during a handshake.</summary>
+    public bool ClientCertificateRequested => Volatile.Read(ref _clientCertificateRequested);
+
+    /// <summary>Whether a client certificate is configured.</summary>
+    public bool HasClientCertificate => _clientCertificates.Count > 0;
+
+    public SocketsHttpHandler CreateHandler()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.None, // the system's secure defaults (TLS 1.2/1.3)
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = ValidateServerCertificate,
+            },
+        };
+        if (_clientCertificates.Count > 0)
+        {
+            handler.SslOptions.ClientCertificates = _clientCertificates;
+        }
+
+        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, local, remote, _) =>
+        {
+            if (remote is not null)
+            {
+                // The server asked for a client certificate (remembered for the error message if it then hangs up).
+                Volatile.Write(ref _clientCertificateRequested, true);
+            }
+
+            return local.Count > 0 ? local[0] : null!;
+        };
+
+        return handler;
+    }
+
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            return Fail("the server presented no certificate");
+        }
+
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            return Fail("the server certificate does not match the host name in the platform URL");
+        }
+
+        if (_extraRoots.Count == 0)
+        {
+            return Fail("the server certificate is not trusted by this machine; pass the platform's CA file with --ca-file or SWUPGRADE_CA_FILE");
+        }
+
+        // Only chain errors are left: build the chain again, ending at the configured CA instead of the system roots.
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(_extraRoots);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        custom.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        try
+        {
+            if (custom.Build(leaf))
+            {
+                return true;
+            }
+
+            var status = string.Join(", ", custom.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+            return Fail($"the server certificate is not trusted by the configured CA file ({status})");
+        }
+        finally
+        {
+            if (!ReferenceEquals(leaf, certificate))
+            {
+                leaf.Dispose();
+            }
+        }
+    }
+
+    private bool Fail(string reason)
+    {
+        Volatile.Write(ref _lastFailure, reason);
+        return false;
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in _extraRoots)
+        {
+            c.Dispose();
+        }
+
+        foreach (var c in _clientCertificates)
+        {
+            c.Dispose();
+        }
+    }
+}
