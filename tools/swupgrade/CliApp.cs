@@ -19,6 +19,7 @@ public static class CliApp
     [
         SubscribeCommand.Create,
         SubscriptionsCommand.Create,
+        Simulation.SimulateCommand.Create,
     ];
 
     public static Task<int> RunAsync(
