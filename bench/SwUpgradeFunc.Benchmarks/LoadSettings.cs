@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace SwUpgradeFunc.Benchmarks;
 
-/// <summary>The knobs of the Azurite load suites, from <c>--count</c>, <c>--concurrency</c>, <c>--rounds</c>, <c>--disk</c>.</summary>
-internal sealed record LoadSettings(int Count, int Concurrency, int Rounds, bool OnDisk, TimeSpan RunLimit)
+/// <summary>The knobs of the Azurite load suites: <c>--count</c>, <c>--concurrency</c>, <c>--rounds</c>, <c>--time-limit</c>, <c>--disk</c>, <c>--rate</c> (push suite).</summary>
+internal sealed record LoadSettings(int Count, int Concurrency, int Rounds, bool OnDisk, TimeSpan RunLimit, double Rate = 800)
 {
     public static LoadSettings Parse(IReadOnlyList<string> args)
     {
@@ -17,6 +17,7 @@ internal sealed record LoadSettings(int Count, int Concurrency, int Rounds, bool
                 "--rounds" => settings with { Rounds = Bounded(args, ++i, 1, 10) },
                 "--time-limit" => settings with { RunLimit = TimeSpan.FromSeconds(Bounded(args, ++i, 5, 600)) },
                 "--disk" => settings with { OnDisk = true },
+                "--rate" => settings with { Rate = Bounded(args, ++i, 1, 5000) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }

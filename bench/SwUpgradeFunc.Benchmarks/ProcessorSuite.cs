@@ -24,7 +24,7 @@ internal static class ProcessorSuite
     {
         using var azurite = AzuriteProcess.Start(settings.OnDisk);
         var report = new Report("processor");
-        report.Header(command, azurite.Description, settings);
+        report.Header(command, azurite.Description, settings.ToString());
 
         var devices = Math.Max(1, settings.Count / 5);
         var count = devices * 5;

@@ -13,10 +13,12 @@ const string Usage = """
       queue   Against Azurite: the receiver path (the HTTP function's code) vs bare QueueClient.SendMessageAsync.
       processor
               Against Azurite: the processor path (NotificationProcessor) vs bare TableClient.UpsertEntityAsync.
-      all     cpu, then queue, then processor.
+      push    The platform's view: the simulator pushes a fleet over HTTP (Kestrel on 127.0.0.1) to the receiver,
+              paced at --rate (800/s), then unpaced; achieved rate, latency percentiles, every non-200.
+      all     cpu, then queue, processor and push.
 
-    Load options (queue, processor): --count N (10000), --concurrency N (32), --rounds N (3), --time-limit SECONDS (60),
-                          --disk (Azurite on disk instead of in memory)
+    Load options (queue, processor, push): --count N (10000), --concurrency N (32), --rounds N (3),
+                          --time-limit SECONDS (60), --disk (Azurite on disk instead of in memory), --rate N (push: 800)
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -37,13 +39,16 @@ try
             return 0;
         case "queue":
             return await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
+        case "push":
+            return await PushSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "processor":
             return await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "all":
             RunCpu([]);
             var queue = await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
             var processor = await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
-            return Math.Max(queue, processor);
+            var push = await PushSuite.RunAsync(LoadSettings.Parse(rest), command);
+            return Math.Max(Math.Max(queue, processor), push);
         default:
             Console.Error.WriteLine($"Unknown suite '{suite}'.\n{Usage}");
             return 2;

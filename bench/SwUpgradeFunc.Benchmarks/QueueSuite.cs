@@ -23,7 +23,7 @@ internal static class QueueSuite
     {
         using var azurite = AzuriteProcess.Start(settings.OnDisk);
         var report = new Report("queue");
-        report.Header(command, azurite.Description, settings);
+        report.Header(command, azurite.Description, settings.ToString());
 
         // The receiver's bodies: swUpgradeStateChangeNotify over many devices, the most frequent push.
         var bodies = Enumerable.Range(0, 1000)

@@ -15,7 +15,7 @@ internal sealed class Report(string suite)
         _text.AppendLine(line);
     }
 
-    public void Header(string command, string storage, LoadSettings settings)
+    public void Header(string command, string storage, string load)
     {
         Line($"## {suite}");
         Line();
@@ -23,7 +23,7 @@ internal sealed class Report(string suite)
         Line($"- date: {DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC");
         Line($"- machine: {Machine()}");
         Line($"- storage: {storage} on 127.0.0.1, same machine");
-        Line($"- load: {settings}");
+        Line($"- load: {load}");
         Line();
     }
 
