@@ -46,7 +46,7 @@ internal static class ProcessorSuite
                 if (which == "bare")
                 {
                     var table = service.GetTableClient(tableName);
-                    await table.CreateAsync();
+                    await table.CreateAsync(Admin.Token());
                     var entities = messages.Select((m, i) => RowLike(operationId, i % devices, m.Length)).ToArray();
                     if (round == 1)
                     {
@@ -56,7 +56,7 @@ internal static class ProcessorSuite
 
                     bare = await LoadRun.RunAsync($"bare UpsertEntityAsync #{round}", count, settings.Concurrency, settings.RunLimit,
                         (i, ct) => table.UpsertEntityAsync(entities[i], TableUpdateMode.Replace, ct));
-                    await table.DeleteAsync();
+                    await table.DeleteAsync(Admin.Token());
                 }
                 else
                 {
@@ -87,14 +87,14 @@ internal static class ProcessorSuite
 
                     // Nothing lost: every device of the task must have settled as succeeded.
                     var progress = await provider.GetRequiredService<UpgradeStateStore>()
-                        .GetTaskAsync(operationId, 1, null, CancellationToken.None);
+                        .GetTaskAsync(operationId, 1, null, Admin.Token());
                     var succeeded = progress?.Phases.GetValueOrDefault("succeeded") ?? 0;
                     if (path.Completed == count && succeeded != devices)
                     {
                         problems.Add($"round {round}: {succeeded} of {devices} devices recorded as succeeded");
                     }
 
-                    await provider.GetRequiredService<TableServiceClient>().DeleteTableAsync(tableName);
+                    await provider.GetRequiredService<TableServiceClient>().DeleteTableAsync(tableName, Admin.Token());
                 }
             }
 

@@ -47,11 +47,11 @@ internal static class PushSuite
             }
 
             var queue = new QueueClient(azurite.ConnectionString, queueName);
-            var before = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+            var before = (await queue.GetPropertiesAsync(Admin.Token())).Value.ApproximateMessagesCount;
             var options = Options(target, Math.Max(1, settings.Count / FleetSchedule.LifecycleLength), rate, settings);
             var schedule = FleetSchedule.Create(options);
             var result = await simulator.RunAsync(options, schedule);
-            var stored = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount - before;
+            var stored = (await queue.GetPropertiesAsync(Admin.Token())).Value.ApproximateMessagesCount - before;
             report.Line(string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {result.Scheduled} | {result.Sent} | {result.Ok} | {result.Failures.Count} | {result.Elapsed.TotalSeconds:0.00} | " +
                 $"{result.AchievedRate:0} | {result.P50Ms:0.0} | {result.P95Ms:0.0} | {result.P99Ms:0.0} | {stored} |"));
@@ -97,7 +97,7 @@ internal static class PushSuite
             await answer.WriteAsync(context.Response);
         });
         await app.StartAsync();
-        await new QueueClient(connectionString, queueName).CreateIfNotExistsAsync();
+        await new QueueClient(connectionString, queueName).CreateIfNotExistsAsync(cancellationToken: Admin.Token());
         return app;
     }
 }

@@ -51,21 +51,23 @@ internal static class QueueSuite
                 if (which == "bare")
                 {
                     var queue = baseline.GetQueueClient(queueName);
-                    await queue.CreateAsync();
+                    await queue.CreateAsync(cancellationToken: Admin.Token());
                     if (warm)
                     {
                         await LoadRun.RunAsync("warm-up", 500, settings.Concurrency, settings.RunLimit,
                             (i, ct) => queue.SendMessageAsync(envelopes[i % envelopes.Length], cancellationToken: ct));
                     }
 
+                    Report.Progress($"bare SendMessageAsync, round {round}");
                     bare = await LoadRun.RunAsync($"bare SendMessageAsync #{round}", settings.Count, settings.Concurrency,
                         settings.RunLimit, (i, ct) => queue.SendMessageAsync(envelopes[i % envelopes.Length], cancellationToken: ct));
-                    await queue.DeleteAsync();
+                    Report.Progress("deleting the queue");
+                    await queue.DeleteAsync(Admin.Token());
                 }
                 else
                 {
                     await using var provider = ReceiverServices(azurite.ConnectionString, queueName);
-                    await provider.GetRequiredService<QueueServiceClient>().GetQueueClient(queueName).CreateAsync();
+                    await provider.GetRequiredService<QueueServiceClient>().GetQueueClient(queueName).CreateAsync(cancellationToken: Admin.Token());
                     var function = ActivatorUtilities.CreateInstance<MessageReceiverFunction>(provider);
                     if (warm)
                     {
@@ -73,9 +75,10 @@ internal static class QueueSuite
                             (i, ct) => CallFunctionAsync(function, bodies[i % bodies.Length], ct));
                     }
 
+                    Report.Progress($"receiver, round {round}");
                     path = await LoadRun.RunAsync($"receiver (function code) #{round}", settings.Count, settings.Concurrency,
                         settings.RunLimit, (i, ct) => CallFunctionAsync(function, bodies[i % bodies.Length], ct));
-                    await provider.GetRequiredService<QueueServiceClient>().GetQueueClient(queueName).DeleteAsync();
+                    await provider.GetRequiredService<QueueServiceClient>().GetQueueClient(queueName).DeleteAsync(Admin.Token());
                 }
             }
 

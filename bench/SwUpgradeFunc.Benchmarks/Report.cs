@@ -15,6 +15,10 @@ internal sealed class Report(string suite)
         _text.AppendLine(line);
     }
 
+    /// <summary>A progress note on stderr, kept out of the results.</summary>
+    public static void Progress(string note) =>
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {note}");
+
     public void Header(string command, string storage, string load)
     {
         Line($"## {suite}");
