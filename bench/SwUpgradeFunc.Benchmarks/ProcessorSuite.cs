@@ -83,7 +83,7 @@ internal static class ProcessorSuite
 
                     requestNotes.Add(string.Create(CultureInfo.InvariantCulture,
                         $"round {round}: {(double)counter.Requests / Math.Max(1, path.Completed):0.00} table requests per notification, " +
-                        $"{counter.Conflicts} conflicts (409/412) retried"));
+                        $"{counter.Conflicts} conflicts (409/412, transactions included)"));
 
                     // Nothing lost: every device of the task must have settled as succeeded.
                     var progress = await provider.GetRequiredService<UpgradeStateStore>()
