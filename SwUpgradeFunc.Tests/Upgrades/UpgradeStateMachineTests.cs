@@ -1,7 +1,7 @@
 using CsCheck;
 using SwUpgradeFunc.Notifications;
-using SwUpgradeFunc.Upgrades;
 using SwUpgradeFunc.Tests.TestSupport;
+using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Tests.Upgrades;
 
