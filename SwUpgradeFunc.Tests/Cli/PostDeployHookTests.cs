@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SwUpgradeFunc.Tests.Platform;
+using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Cli;
 
@@ -61,7 +62,7 @@ public sealed class PostDeployHookTests : IAsyncLifetime
 
     private static Func<Dictionary<string, string>, Task<CliRun>> Runner(string shell)
     {
-        var root = RepositoryRoot();
+        var root = RepositoryPaths.Root;
         var hooks = Path.Combine(root, "tools", "hooks");
         if (shell == "sh")
         {
@@ -123,24 +124,11 @@ public sealed class PostDeployHookTests : IAsyncLifetime
     /// </summary>
     private static string CliAssemblyPath()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryPaths.Root;
         var testProject = Path.Combine(root, "SwUpgradeFunc.Tests");
         var relative = Path.GetRelativePath(testProject, AppContext.BaseDirectory);
         var path = Path.Combine(root, "tools", "swupgrade", relative, "swupgrade.dll");
         Assert.True(File.Exists(path), "Build the CLI first: " + path);
         return path;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SwUpgradeFunc.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with SwUpgradeFunc.slnx) was not found above " + AppContext.BaseDirectory);
     }
 }

@@ -37,6 +37,45 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
+    public void ProcessNotification_IsTriggeredByTheConfiguredQueue_OnTheAppsStorageConnection()
+    {
+        var trigger = Trigger("ProcessNotification");
+
+        Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal("%Notifications:QueueName%", trigger["queueName"]!.GetValue<string>());
+        Assert.Equal("SwUpgradeStorage", trigger["connection"]!.GetValue<string>());
+        Assert.Equal("String", trigger["dataType"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("GetUpgradeProgress", "api/upgrades/{operationId}")]
+    [InlineData("GetDeviceUpgrades", "api/devices/{deviceId}/upgrades")]
+    public void StatusApi_IsGetOnly_BehindFunctionKeys(string function, string route)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal(route, trigger["route"]!.GetValue<string>());
+        Assert.Equal(["get"], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal("Function", trigger["authLevel"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Metadata_DeclaresExactlyTheAppsFunctions()
+    {
+        Assert.Equal(["GetDeviceUpgrades", "GetUpgradeProgress", "MessageReceiver", "ProcessNotification"],
+            Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void HostJson_PollsTheQueueWithinSeconds_EvenAfterItWasIdle()
+    {
+        using var host = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("host.json")));
+        var interval = host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxPollingInterval").GetString();
+
+        Assert.True(TimeSpan.Parse(interval!, System.Globalization.CultureInfo.InvariantCulture) <= TimeSpan.FromSeconds(5), interval);
+    }
+
+    [Fact]
     public void HostJson_ServesTheCallbackAtTheRoot_AndWritesOutTheQueueSettings()
     {
         using var host = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("host.json")));

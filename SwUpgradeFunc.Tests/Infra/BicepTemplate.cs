@@ -22,7 +22,7 @@ public sealed partial class BicepTemplate : IDisposable
 
     public BicepTemplate()
     {
-        RepositoryRoot = FindRepositoryRoot();
+        RepositoryRoot = TestSupport.RepositoryPaths.Root;
         _outputDirectory = Directory.CreateTempSubdirectory("swupgrade-bicep-").FullName;
         var bicep = LocateBicep(RepositoryRoot);
         var armPath = Path.Combine(_outputDirectory, "main.json");
@@ -121,19 +121,6 @@ public sealed partial class BicepTemplate : IDisposable
                 }
             }
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SwUpgradeFunc.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no SwUpgradeFunc.slnx above {AppContext.BaseDirectory}");
     }
 
     private static string LocateBicep(string root)

@@ -150,7 +150,7 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
         Assert.True(missing.Count == 0, "app settings missing: " + string.Join(", ", missing));
         Assert.Contains("Upgrades__TableName", settings.Keys);
         Assert.Contains("Upgrades__HistoryLimit", settings.Keys);
-        Assert.Equal(200, (int)template.Main["parameters"]!["upgradesHistoryLimit"]!["defaultValue"]!);
+        Assert.Equal(new SwUpgradeFunc.Upgrades.UpgradesOptions().HistoryLimit, (int)template.Main["parameters"]!["upgradesHistoryLimit"]!["defaultValue"]!);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using CsCheck;
 using SwUpgradeFunc.Notifications;
-using SwUpgradeFunc.Upgrades;
 using SwUpgradeFunc.Tests.TestSupport;
+using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Tests.Upgrades;
 
@@ -205,6 +205,18 @@ public class UpgradeStateMachineTests
         var state = Run(envelopes, limit: 10);
 
         Assert.Equal(UpgradeStateMachine.MaxSeenSignatures, state.Seen.Count);
+    }
+
+    [Fact]
+    public void Apply_OrdersTheHistoryByReceivedTime_NotByProcessingOrder()
+    {
+        var t0 = new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+        var envelopes = new[] { "updating", "downloading", "idle", "downloaded" }
+            .Select((s, i) => Envelopes.Of(Pushes.SwState(s), t0.AddSeconds(new[] { 3, 1, 4, 2 }[i])));
+
+        var state = Run(envelopes);
+
+        Assert.Equal(["downloading", "downloaded", "updating", "idle"], state.History.Select(h => h.Value));
     }
 
     [Fact]

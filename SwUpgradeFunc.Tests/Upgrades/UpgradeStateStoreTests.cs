@@ -57,6 +57,23 @@ public sealed class UpgradeStateStoreTests
     }
 
     [Fact]
+    public async Task Apply_FromAnInstanceWhoseRememberedStateIsStale_RereadsAndLosesNothing()
+    {
+        using var first = Store();
+        using var second = Store();
+        var lifecycle = Envelopes.Lifecycle(firmware: false, "SUCCESS", deviceId: "dev-two", operationId: "op-two");
+
+        await first.ApplyAsync(lifecycle[0], CancellationToken.None);
+        await second.ApplyAsync(lifecycle[1], CancellationToken.None);
+        await first.ApplyAsync(lifecycle[2], CancellationToken.None);
+        await second.ApplyAsync(lifecycle[3], CancellationToken.None);
+
+        var subTask = Assert.Single((await Store().GetDeviceAsync("dev-two", CancellationToken.None))!.SubTasks);
+        Assert.Equal(["downloading", "downloaded", "updating", "idle"], subTask.History.Select(h => h.Value));
+        Assert.Equal("idle", subTask.Phase);
+    }
+
+    [Fact]
     public async Task GetTask_CountsPhasesOverTheWholeTask_AndPagesThroughEverySubTask()
     {
         var store = Store();
@@ -78,6 +95,7 @@ public sealed class UpgradeStateStoreTests
         Assert.Equal(Enumerable.Range(0, 20).Count(d => d % 3 == 0), first.Phases["failed"]);
         Assert.Equal(Enumerable.Range(0, 20).Count(d => d % 3 != 0), first.Phases["succeeded"]);
         Assert.Equal(0, first.Phases["idle"]);
+        Assert.Equal(0, first.Phases["none"]);
 
         var seen = new List<string>(first.SubTasks.Select(s => s.DeviceId));
         var token = first.ContinuationToken;

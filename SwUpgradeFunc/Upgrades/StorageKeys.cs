@@ -5,13 +5,12 @@ namespace SwUpgradeFunc.Upgrades;
 
 /// <summary>
 /// Table keys. A task's sub-tasks are spread over <see cref="Buckets"/> partitions (by a hash of the sub-task id) so
-/// that a 100,000-device task at 800 pushes/s never drives one partition near its ~2,000 operations/s; each bucket
-/// keeps its own per-phase counts, updated in the same partition transaction as the sub-task.
+/// that a 100,000-device task at 800 pushes/s never drives one partition near its ~2,000 operations/s, and so that the
+/// status API can count a task's phases by reading its partitions in parallel.
 /// </summary>
 public static class StorageKeys
 {
     public const int Buckets = 32;
-    public const string SummaryRowKey = "summary";
     public const string SubTaskRowPrefix = "s|";
 
     /// <summary>The first row key after every sub-task row ('}' follows '|').</summary>

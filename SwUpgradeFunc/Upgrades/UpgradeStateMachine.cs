@@ -46,7 +46,9 @@ public static class UpgradeStateMachine
 
         var verdict = IsResult(n.NotifyType) ? ApplyResult(state, n) : ApplyState(state, n);
 
-        state.History.Add(new HistoryEntry(envelope.Id, envelope.ReceivedAt, n.NotifyType, PushedValue(n), verdict));
+        // Ordered by the time the receiver took each push, whatever order the queue delivered them in.
+        var at = state.History.FindLastIndex(h => h.ReceivedAt <= envelope.ReceivedAt) + 1;
+        state.History.Insert(at, new HistoryEntry(envelope.Id, envelope.ReceivedAt, n.NotifyType, PushedValue(n), verdict));
         if (state.History.Count > historyLimit)
         {
             var cut = state.History.Count - historyLimit;

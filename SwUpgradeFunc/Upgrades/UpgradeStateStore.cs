@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace SwUpgradeFunc.Upgrades;
@@ -11,21 +12,27 @@ namespace SwUpgradeFunc.Upgrades;
 public sealed class InvalidContinuationTokenException(string message) : FormatException(message);
 
 /// <summary>
-/// Sub-task state in Azure Table Storage. Every write is conditional on the ETag read, so concurrent processors of
-/// the same sub-task retry instead of overwriting each other; the bucket's phase counts change in the same
-/// transaction as the sub-task, so they never drift from the rows.
+/// Sub-task state in Azure Table Storage. Every write is conditional on the ETag of the state it was computed from,
+/// so concurrent processors of the same sub-task retry instead of overwriting each other. The last state written is
+/// kept in memory with its ETag: a device's pushes usually reach the same instance, and then a push costs one
+/// request (the conditional replace) instead of a read and a write; a stale cache entry only costs a 412 and a re-read.
 /// </summary>
-public sealed class UpgradeStateStore
+public sealed class UpgradeStateStore : IDisposable
 {
     public const int MaxAttempts = 50;
 
-    private static readonly string[] SummaryColumns = [.. UpgradePhases.All.Select(CountColumn)];
+    /// <summary>Sub-tasks whose last written state is kept in memory (about 2-20 KB each).</summary>
+    public const int CachedSubTasks = 20_000;
+
     private static readonly string[] RowColumns =
         ["DeviceId", "SubOperationId", "Kind", "Phase", "LastState", "Result", "LastUpdate"];
+
+    private static readonly string[] PhaseColumn = ["Phase"];
 
     private readonly TableClient _table;
     private readonly UpgradesOptions _options;
     private readonly Lazy<Task> _tableReady;
+    private readonly MemoryCache _written = new(new MemoryCacheOptions { SizeLimit = CachedSubTasks });
 
     public UpgradeStateStore(TableServiceClient service, IOptions<UpgradesOptions> options)
     {
@@ -34,46 +41,49 @@ public sealed class UpgradeStateStore
         _tableReady = new Lazy<Task>(EnsureTableAsync);
     }
 
+    public void Dispose() => _written.Dispose();
+
     public async Task<Transition> ApplyAsync(Notifications.NotificationEnvelope envelope, CancellationToken cancellationToken)
     {
         await _tableReady.Value.ConfigureAwait(false);
         var n = envelope.Notification;
         var partition = StorageKeys.TaskPartition(n.OperationId, n.SubOperationId);
         var row = StorageKeys.SubTaskRow(n.SubOperationId);
+        var cacheKey = partition + "\n" + row;
+        var indexed = false;
 
         for (var attempt = 1; ; attempt++)
         {
-            var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-            var current = existing.HasValue ? existing.Value! : null;
-            if (current is null)
+            if (!_written.TryGetValue(cacheKey, out TableEntity? current))
+            {
+                var read = await _table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
+                current = read.HasValue ? read.Value : null;
+            }
+
+            if (current is null && !indexed)
             {
                 // Before the sub-task exists, so that a crash between the two leaves an index row, never an unindexed sub-task.
                 await _table.UpsertEntityAsync(DeviceIndexEntity(n.DeviceId, n.OperationId, n.SubOperationId),
                     TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                indexed = true;
             }
 
             var transition = UpgradeStateMachine.Apply(current is null ? null : ToState(current), envelope, _options.HistoryLimit);
             var entity = ToEntity(transition.State, partition, row);
-            var actions = new List<TableTransactionAction>
-            {
-                current is null
-                    ? new TableTransactionAction(TableTransactionActionType.Add, entity)
-                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, current.ETag),
-            };
-            if (transition.PhaseChanged)
-            {
-                actions.Add(await SummaryActionAsync(partition, transition, cancellationToken).ConfigureAwait(false));
-            }
-
             try
             {
-                await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                var response = current is null
+                    ? await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
+                    : await _table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                entity.ETag = response.Headers.ETag ?? default;
+                _written.Set(cacheKey, entity, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(15) });
                 return transition;
             }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
-                // Another processor wrote the sub-task or the bucket's counts since we read them: read again.
+                // Another processor wrote the sub-task since the state we computed from: read it again.
+                _written.Remove(cacheKey);
                 await Task.Delay(Random.Shared.Next(5, 20 * Math.Min(attempt, 10)), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -85,16 +95,11 @@ public sealed class UpgradeStateStore
         var (bucket, tableToken) = ParseToken(operationId, continuationToken);
         await _tableReady.Value.ConfigureAwait(false);
 
-        var summaries = await Task.WhenAll(Enumerable.Range(0, StorageKeys.Buckets).Select(b =>
-            _table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.TaskPartition(operationId, b), StorageKeys.SummaryRowKey,
-                SummaryColumns, cancellationToken))).ConfigureAwait(false);
-        if (!summaries.Any(s => s.HasValue))
+        var phases = await CountPhasesAsync(operationId, cancellationToken).ConfigureAwait(false);
+        if (phases is null)
         {
             return null;
         }
-
-        var phases = UpgradePhases.All.ToDictionary(p => p.Name(),
-            p => summaries.Where(s => s.HasValue).Sum(s => s.Value!.GetInt32(CountColumn(p)) ?? 0));
 
         var rows = new List<SubTaskSummary>();
         string? next = null;
@@ -135,6 +140,41 @@ public sealed class UpgradeStateStore
         return new TaskProgress(operationId, phases.Values.Sum(), phases, rows, next);
     }
 
+    /// <summary>
+    /// Counts the task's sub-tasks per phase, reading only the Phase column of its 32 partitions in parallel: no
+    /// counter row that every push of the task would have to update.
+    /// </summary>
+    private async Task<Dictionary<string, int>?> CountPhasesAsync(string operationId, CancellationToken cancellationToken)
+    {
+        var perBucket = await Task.WhenAll(Enumerable.Range(0, StorageKeys.Buckets).Select(async bucket =>
+        {
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {StorageKeys.TaskPartition(operationId, bucket)} and RowKey ge {StorageKeys.SubTaskRowPrefix} and RowKey lt {StorageKeys.SubTaskRowEnd}");
+            await foreach (var e in _table.QueryAsync<TableEntity>(filter, 1000, PhaseColumn, cancellationToken).ConfigureAwait(false))
+            {
+                var phase = e.GetString("Phase") ?? "none";
+                counts[phase] = counts.GetValueOrDefault(phase) + 1;
+            }
+
+            return counts;
+        })).ConfigureAwait(false);
+
+        if (perBucket.All(c => c.Count == 0))
+        {
+            return null;
+        }
+
+        var phases = UpgradePhases.All.ToDictionary(p => p.Name(), _ => 0);
+        phases["none"] = 0;
+        foreach (var (phase, count) in perBucket.SelectMany(c => c))
+        {
+            phases[phase] = phases.GetValueOrDefault(phase) + count;
+        }
+
+        return phases;
+    }
+
     public async Task<DeviceUpgrades?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken)
     {
         await _tableReady.Value.ConfigureAwait(false);
@@ -168,26 +208,6 @@ public sealed class UpgradeStateStore
             // In Azure the template creates the table; an identity without the right to create it is fine.
         }
     }
-
-    private async Task<TableTransactionAction> SummaryActionAsync(string partition, Transition transition,
-        CancellationToken cancellationToken)
-    {
-        var existing = await _table.GetEntityIfExistsAsync<TableEntity>(partition, StorageKeys.SummaryRowKey,
-            cancellationToken: cancellationToken).ConfigureAwait(false);
-        var summary = existing.HasValue ? existing.Value! : new TableEntity(partition, StorageKeys.SummaryRowKey);
-        foreach (var phase in UpgradePhases.All)
-        {
-            var count = summary.GetInt32(CountColumn(phase)) ?? 0;
-            count += (transition.To == phase ? 1 : 0) - (transition.From == phase ? 1 : 0);
-            summary[CountColumn(phase)] = count;
-        }
-
-        return existing.HasValue
-            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, summary, summary.ETag)
-            : new TableTransactionAction(TableTransactionActionType.Add, summary);
-    }
-
-    private static string CountColumn(UpgradePhase phase) => "Count_" + phase.Name();
 
     private static TableEntity DeviceIndexEntity(string deviceId, string operationId, string subOperationId) =>
         new(StorageKeys.DevicePartition(deviceId), StorageKeys.DeviceRow(operationId, subOperationId))

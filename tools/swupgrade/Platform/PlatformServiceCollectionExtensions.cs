@@ -1,5 +1,5 @@
-using Polly;
 using Microsoft.Extensions.DependencyInjection;
+using Polly;
 
 namespace SwUpgrade.Cli.Platform;
 

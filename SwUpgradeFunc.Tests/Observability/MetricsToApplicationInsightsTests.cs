@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Microsoft.ApplicationInsights;
+using Microsoft.ApplicationInsights.Channel;
+using Microsoft.ApplicationInsights.DataContracts;
+using Microsoft.ApplicationInsights.Extensibility;
+using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Tests.TestSupport;
+
+namespace SwUpgradeFunc.Tests.Observability;
+
+public class MetricsToApplicationInsightsTests
+{
+    private sealed class CollectingChannel : ITelemetryChannel
+    {
+        public ConcurrentQueue<ITelemetry> Items { get; } = new();
+        public bool? DeveloperMode { get; set; }
+        public string EndpointAddress { get; set; } = "";
+        public void Send(ITelemetry item) => Items.Enqueue(item);
+        public void Flush() { }
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task ReceiverOutcomes_ReachApplicationInsights_AsMetricsWithTheirDimensions()
+    {
+        var channel = new CollectingChannel();
+        using var configuration = new TelemetryConfiguration { TelemetryChannel = channel, ConnectionString = "InstrumentationKey=00000000-0000-0000-0000-000000000000" };
+        var telemetry = new TelemetryClient(configuration);
+        using var forwarder = new MetricsToApplicationInsights(telemetry);
+        using var meters = new TestMeterFactory();
+        var metrics = new SwUpgradeMetrics(meters);
+        await forwarder.StartAsync(CancellationToken.None);
+
+        metrics.PushReceived("rejected", "invalid-fields", "swUpgradeResultNotify");
+        metrics.PushReceived("rejected", "invalid-fields", "swUpgradeResultNotify");
+        metrics.PushReceived("accepted", "accepted", "fwUpgradeStateChangeNotify");
+        telemetry.Flush();
+        await forwarder.StopAsync(CancellationToken.None);
+
+        var sent = channel.Items.OfType<MetricTelemetry>().Where(m => m.Name == SwUpgradeMetrics.PushesReceived).ToArray();
+        var rejected = Assert.Single(sent, m => m.Properties["outcome"] == "rejected");
+        Assert.Equal((2, 2.0), (rejected.Count!.Value, rejected.Sum));
+        Assert.Equal(("invalid-fields", "swUpgradeResultNotify"), (rejected.Properties["reason"], rejected.Properties["notify_type"]));
+        Assert.Equal(SwUpgradeMetrics.MeterName, rejected.MetricNamespace);
+        Assert.Single(sent, m => m.Properties["outcome"] == "accepted");
+    }
+}
