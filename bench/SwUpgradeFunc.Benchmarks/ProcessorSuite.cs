@@ -56,7 +56,6 @@ internal static class ProcessorSuite
 
                     bare = await LoadRun.RunAsync($"bare UpsertEntityAsync #{round}", count, settings.Concurrency, settings.RunLimit,
                         (i, ct) => table.UpsertEntityAsync(entities[i], TableUpdateMode.Replace, ct));
-                    await table.DeleteAsync(Admin.Token());
                 }
                 else
                 {
@@ -93,8 +92,6 @@ internal static class ProcessorSuite
                     {
                         problems.Add($"round {round}: {succeeded} of {devices} devices recorded as succeeded");
                     }
-
-                    await provider.GetRequiredService<TableServiceClient>().DeleteTableAsync(tableName, Admin.Token());
                 }
             }
 
