@@ -26,8 +26,8 @@ public class MetricsToApplicationInsightsTests
         var channel = new CollectingChannel();
         using var configuration = new TelemetryConfiguration { TelemetryChannel = channel, ConnectionString = "InstrumentationKey=00000000-0000-0000-0000-000000000000" };
         var telemetry = new TelemetryClient(configuration);
-        using var forwarder = new MetricsToApplicationInsights(telemetry);
         using var meters = new TestMeterFactory();
+        using var forwarder = new MetricsToApplicationInsights(telemetry, meters);
         var metrics = new SwUpgradeMetrics(meters);
         await forwarder.StartAsync(CancellationToken.None);
 
@@ -43,5 +43,22 @@ public class MetricsToApplicationInsightsTests
         Assert.Equal(("invalid-fields", "swUpgradeResultNotify"), (rejected.Properties["reason"], rejected.Properties["notify_type"]));
         Assert.Equal(SwUpgradeMetrics.MeterName, rejected.MetricNamespace);
         Assert.Single(sent, m => m.Properties["outcome"] == "accepted");
+    }
+
+    [Fact]
+    public async Task Forwarder_IgnoresASameNamedMeterFromAnotherFactory()
+    {
+        var channel = new CollectingChannel();
+        using var configuration = new TelemetryConfiguration { TelemetryChannel = channel, ConnectionString = "InstrumentationKey=00000000-0000-0000-0000-000000000000" };
+        var telemetry = new TelemetryClient(configuration);
+        using var appMeters = new TestMeterFactory();
+        using var otherMeters = new TestMeterFactory();
+        using var forwarder = new MetricsToApplicationInsights(telemetry, appMeters);
+        await forwarder.StartAsync(CancellationToken.None);
+
+        new SwUpgradeMetrics(otherMeters).PushReceived("accepted", "accepted", "swUpgradeStateChangeNotify");
+        telemetry.Flush();
+
+        Assert.Empty(channel.Items.OfType<MetricTelemetry>());
     }
 }

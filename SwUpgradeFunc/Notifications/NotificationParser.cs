@@ -41,20 +41,24 @@ public static class NotificationParser
         Description,
     }
 
-    private sealed record FieldSpec(F Id, string Name, byte[] Utf8Name, int MaxLength, bool NumberAllowed = false);
+    private sealed record FieldSpec(F Id, string Name, byte[] Utf8Name, int MaxLength, bool NumberAllowed = false)
+    {
+        /// <summary>The contract's values of this field, shared instead of allocated per push.</summary>
+        public (byte[] Utf8, string Value)[]? KnownValues { get; init; }
+    }
 
     private static readonly FieldSpec[] Specs =
     [
-        Spec(F.NotifyType, "notifyType", MaxCodeLength * 2),
+        Spec(F.NotifyType, "notifyType", MaxCodeLength * 2) with { KnownValues = Known(NotifyTypes.Upgrade) },
         Spec(F.DeviceId, "deviceId", MaxIdentifierLength),
         Spec(F.AppId, "appId", MaxIdentifierLength),
         Spec(F.OperationId, "operationId", MaxIdentifierLength),
         Spec(F.SubOperationId, "subOperationId", MaxIdentifierLength),
-        Spec(F.SwUpgradeState, "swUpgradeState", MaxCodeLength),
-        Spec(F.Step, "step", MaxCodeLength),
+        Spec(F.SwUpgradeState, "swUpgradeState", MaxCodeLength) with { KnownValues = Known(["downloading", "downloaded", "updating", "idle"]) },
+        Spec(F.Step, "step", MaxCodeLength) with { KnownValues = Known(["0", "1", "2", "3"]) },
         Spec(F.StepDesc, "stepDesc", MaxTextLength),
-        Spec(F.SwUpgradeResult, "swUpgradeResult", MaxCodeLength),
-        Spec(F.Status, "status", MaxCodeLength),
+        Spec(F.SwUpgradeResult, "swUpgradeResult", MaxCodeLength) with { KnownValues = Known(["SUCCESS", "FAIL"]) },
+        Spec(F.Status, "status", MaxCodeLength) with { KnownValues = Known(["SUCCESS", "FAIL"]) },
         Spec(F.StatusDesc, "statusDesc", MaxTextLength),
         Spec(F.CurVersion, "curVersion", MaxIdentifierLength),
         Spec(F.TargetVersion, "targetVersion", MaxIdentifierLength),
@@ -92,6 +96,13 @@ public static class NotificationParser
         public string? Value;
     }
 
+    /// <summary>One slot per field, on the stack: the parser's only allocations are the values it keeps.</summary>
+    [System.Runtime.CompilerServices.InlineArray(18)]
+    private struct Slots
+    {
+        private Slot _first;
+    }
+
     public static ParsedPush Parse(ReadOnlySpan<byte> utf8)
     {
         if (utf8.StartsWith("\uFEFF"u8))
@@ -99,7 +110,7 @@ public static class NotificationParser
             utf8 = utf8[3..];
         }
 
-        var slots = new Slot[Specs.Length];
+        var slots = new Slots();
         try
         {
             var reader = new Utf8JsonReader(utf8, ReaderOptions);
@@ -136,7 +147,7 @@ public static class NotificationParser
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.String:
-                        slot.Value = reader.GetString();
+                        slot.Value = Specs[index].KnownValues is { } known ? KnownOrString(ref reader, known) : reader.GetString();
                         break;
                     case JsonTokenType.Number:
                         slot.Value = Encoding.UTF8.GetString(reader.ValueSpan);
@@ -163,10 +174,10 @@ public static class NotificationParser
             return ParsedPush.Malformed("The body is not valid UTF-8 JSON text.");
         }
 
-        return Validate(slots);
+        return Validate(ref slots);
     }
 
-    private static ParsedPush Validate(Slot[] slots)
+    private static ParsedPush Validate(ref Slots slots)
     {
         ref var notifyTypeSlot = ref slots[(int)F.NotifyType];
         if (notifyTypeSlot.Count == 0 || notifyTypeSlot.Token == JsonTokenType.Null)
@@ -174,65 +185,88 @@ public static class NotificationParser
             return ParsedPush.MissingNotifyType();
         }
 
-        var errors = new List<FieldError>();
-        Check(slots, F.NotifyType, required: true, errors);
-        if (errors.Count > 0)
+        List<FieldError>? errors = null;
+        Check(ref slots, F.NotifyType, required: true, ref errors);
+        if (errors is not null)
         {
             return ParsedPush.Invalid(null, errors);
         }
 
-        var notifyType = notifyTypeSlot.Value!;
-        if (!Shapes.TryGetValue(notifyType, out var shape))
+        if (!Shapes.TryGetValue(notifyTypeSlot.Value!, out var shape))
         {
-            return ParsedPush.Other(notifyType);
+            return ParsedPush.Other(notifyTypeSlot.Value!);
         }
+
+        var notifyType = notifyTypeSlot.Value!;
 
         foreach (var id in Identifiers)
         {
-            Check(slots, id, required: true, errors);
+            Check(ref slots, id, required: true, ref errors);
         }
 
         foreach (var id in shape.Required)
         {
-            Check(slots, id, required: true, errors);
+            Check(ref slots, id, required: true, ref errors);
         }
 
         foreach (var id in shape.Optional)
         {
-            Check(slots, id, required: false, errors);
+            Check(ref slots, id, required: false, ref errors);
         }
 
-        if (errors.Count > 0)
+        if (errors is not null)
         {
             return ParsedPush.Invalid(notifyType, errors);
         }
 
-        string? Get(F id) => shape.Required.Contains(id) || shape.Optional.Contains(id) ? slots[(int)id].Value : null;
+        return ParsedPush.Upgrade(Build(ref slots, notifyType, shape));
+    }
 
-        return ParsedPush.Upgrade(new UpgradeNotification
+    private static (byte[] Utf8, string Value)[] Known(IEnumerable<string> values) =>
+        [.. values.Select(v => (Encoding.UTF8.GetBytes(v), v))];
+
+    private static string? KnownOrString(ref Utf8JsonReader reader, (byte[] Utf8, string Value)[] known)
+    {
+        foreach (var (utf8, value) in known)
+        {
+            if (reader.ValueTextEquals(utf8))
+            {
+                return value;
+            }
+        }
+
+        return reader.GetString();
+    }
+
+    private static UpgradeNotification Build(ref Slots slots, string notifyType, (F[] Required, F[] Optional) shape)
+    {
+        return new UpgradeNotification
         {
             NotifyType = notifyType,
             DeviceId = slots[(int)F.DeviceId].Value!,
             AppId = slots[(int)F.AppId].Value!,
             OperationId = slots[(int)F.OperationId].Value!,
             SubOperationId = slots[(int)F.SubOperationId].Value!,
-            SwUpgradeState = Get(F.SwUpgradeState),
-            Step = Get(F.Step),
-            StepDesc = Get(F.StepDesc),
-            SwUpgradeResult = Get(F.SwUpgradeResult),
-            Status = Get(F.Status),
-            StatusDesc = Get(F.StatusDesc),
-            CurVersion = Get(F.CurVersion),
-            TargetVersion = Get(F.TargetVersion),
-            SourceVersion = Get(F.SourceVersion),
-            UpgradeTime = Get(F.UpgradeTime),
-            ResultDesc = Get(F.ResultDesc),
-            ErrorCode = Get(F.ErrorCode),
-            Description = Get(F.Description),
-        });
+            SwUpgradeState = Pick(ref slots, shape, F.SwUpgradeState),
+            Step = Pick(ref slots, shape, F.Step),
+            StepDesc = Pick(ref slots, shape, F.StepDesc),
+            SwUpgradeResult = Pick(ref slots, shape, F.SwUpgradeResult),
+            Status = Pick(ref slots, shape, F.Status),
+            StatusDesc = Pick(ref slots, shape, F.StatusDesc),
+            CurVersion = Pick(ref slots, shape, F.CurVersion),
+            TargetVersion = Pick(ref slots, shape, F.TargetVersion),
+            SourceVersion = Pick(ref slots, shape, F.SourceVersion),
+            UpgradeTime = Pick(ref slots, shape, F.UpgradeTime),
+            ResultDesc = Pick(ref slots, shape, F.ResultDesc),
+            ErrorCode = Pick(ref slots, shape, F.ErrorCode),
+            Description = Pick(ref slots, shape, F.Description),
+        };
     }
 
-    private static void Check(Slot[] slots, F id, bool required, List<FieldError> errors)
+    private static string? Pick(ref Slots slots, (F[] Required, F[] Optional) shape, F id) =>
+        Array.IndexOf(shape.Required, id) >= 0 || Array.IndexOf(shape.Optional, id) >= 0 ? slots[(int)id].Value : null;
+
+    private static void Check(ref Slots slots, F id, bool required, ref List<FieldError>? errors)
     {
         var spec = Specs[(int)id];
         var slot = slots[(int)id];
@@ -240,7 +274,7 @@ public static class NotificationParser
         {
             if (required)
             {
-                errors.Add(new FieldError(spec.Name, slot.Count == 0 ? "is missing" : "is null"));
+                (errors ??= []).Add(new FieldError(spec.Name, slot.Count == 0 ? "is missing" : "is null"));
             }
 
             return;
@@ -248,25 +282,25 @@ public static class NotificationParser
 
         if (slot.Count > 1)
         {
-            errors.Add(new FieldError(spec.Name, "appears more than once"));
+            (errors ??= []).Add(new FieldError(spec.Name, "appears more than once"));
             return;
         }
 
         if (slot.Token != JsonTokenType.String && !(spec.NumberAllowed && slot.Token == JsonTokenType.Number))
         {
             var expected = spec.NumberAllowed ? "a JSON string or number" : "a JSON string";
-            errors.Add(new FieldError(spec.Name, $"must be {expected}, not {Describe(slot.Token)}"));
+            (errors ??= []).Add(new FieldError(spec.Name, $"must be {expected}, not {Describe(slot.Token)}"));
             return;
         }
 
         var value = slot.Value!;
         if (required && string.IsNullOrWhiteSpace(value))
         {
-            errors.Add(new FieldError(spec.Name, "must not be empty or whitespace"));
+            (errors ??= []).Add(new FieldError(spec.Name, "must not be empty or whitespace"));
         }
         else if (value.Length > spec.MaxLength)
         {
-            errors.Add(new FieldError(spec.Name, $"is longer than {spec.MaxLength} characters"));
+            (errors ??= []).Add(new FieldError(spec.Name, $"is longer than {spec.MaxLength} characters"));
         }
     }
 

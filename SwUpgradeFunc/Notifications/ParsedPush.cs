@@ -21,7 +21,7 @@ public enum PushKind
 }
 
 /// <summary>What <see cref="NotificationParser"/> made of a push body.</summary>
-public sealed class ParsedPush
+public readonly struct ParsedPush
 {
     private ParsedPush(PushKind kind) => Kind = kind;
 

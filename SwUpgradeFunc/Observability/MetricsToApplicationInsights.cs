@@ -10,7 +10,8 @@ namespace SwUpgradeFunc.Observability;
 /// to pre-aggregated Application Insights metrics (namespace SwUpgradeFunc, tags as dimensions) that an operator can
 /// chart and alert on.
 /// </summary>
-internal sealed class MetricsToApplicationInsights(TelemetryClient telemetry) : IHostedService, IDisposable
+internal sealed class MetricsToApplicationInsights(TelemetryClient telemetry, IMeterFactory meterFactory)
+    : IHostedService, IDisposable
 {
     private readonly MeterListener _listener = new();
 
@@ -18,7 +19,8 @@ internal sealed class MetricsToApplicationInsights(TelemetryClient telemetry) : 
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == SwUpgradeMetrics.MeterName)
+            // Only the app's own meter, created by the app's factory: not a same-named meter of another component.
+            if (instrument.Meter.Name == SwUpgradeMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
