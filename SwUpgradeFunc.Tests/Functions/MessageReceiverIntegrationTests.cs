@@ -17,10 +17,10 @@ public sealed class MessageReceiverIntegrationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var azurite = AzuriteServer.Shared;
-        _host = await FunctionsTestHost.StartAsync(Settings(azurite.ConnectionString, _queueName));
+        var connection = AzuriteServer.ConnectionString;
+        _host = await FunctionsTestHost.StartAsync(Settings(connection, _queueName));
         // No message encoding on this client: it sees the bytes on the wire, as the trigger's host does.
-        _rawQueue = new QueueClient(azurite.ConnectionString, _queueName);
+        _rawQueue = new QueueClient(connection, _queueName);
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

@@ -19,10 +19,10 @@ public sealed class UpgradeChainIntegrationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.Shared.ConnectionString, _queueName);
+        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, _queueName);
         settings["Upgrades:TableName"] = AzuriteServer.NewName("chain");
         _host = await FunctionsTestHost.StartAsync(settings);
-        _trigger = new QueueTriggerDriver(AzuriteServer.Shared.ConnectionString, _queueName);
+        _trigger = new QueueTriggerDriver(AzuriteServer.ConnectionString, _queueName);
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
@@ -93,7 +93,7 @@ public sealed class UpgradeChainIntegrationTests : IAsyncLifetime
     [Fact]
     public async Task Trigger_SendsAnUnreadableMessage_ToPoison_OnTheFirstAttempt()
     {
-        var queue = new QueueClient(AzuriteServer.Shared.ConnectionString, _queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var queue = new QueueClient(AzuriteServer.ConnectionString, _queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         await queue.CreateIfNotExistsAsync();
         await queue.SendMessageAsync("{\"schemaVersion\":99}");
 
@@ -101,7 +101,7 @@ public sealed class UpgradeChainIntegrationTests : IAsyncLifetime
 
         Assert.Equal(1, processed);
         Assert.Equal(0, _trigger.Failures);
-        var poison = new QueueClient(AzuriteServer.Shared.ConnectionString, _queueName + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var poison = new QueueClient(AzuriteServer.ConnectionString, _queueName + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         var message = Assert.Single((await poison.PeekMessagesAsync(10)).Value);
         Assert.Equal("{\"schemaVersion\":99}", message.Body.ToString());
     }

@@ -66,9 +66,9 @@ public sealed class GeneratedInputTests
     [Fact]
     public async Task Post_GeneratedBodiesOverHttp_LeaveExactlyTheAcceptedOnesOnTheAzuriteQueue()
     {
-        var azurite = AzuriteServer.Shared;
+        var connection = AzuriteServer.ConnectionString;
         var queueName = AzuriteServer.NewName("fuzz-");
-        await using var host = await FunctionsTestHost.StartAsync(MessageReceiverIntegrationTests.Settings(azurite.ConnectionString, queueName));
+        await using var host = await FunctionsTestHost.StartAsync(MessageReceiverIntegrationTests.Settings(connection, queueName));
         var fuzzer = new PushFuzzer(Seed + 1);
         var accepted = 0;
 
@@ -85,7 +85,7 @@ public sealed class GeneratedInputTests
             }
         }
 
-        var queue = new QueueClient(azurite.ConnectionString, queueName);
+        var queue = new QueueClient(connection, queueName);
         await queue.CreateIfNotExistsAsync();
         var properties = await queue.GetPropertiesAsync();
         Assert.True(accepted > 10, $"only {accepted} accepted");

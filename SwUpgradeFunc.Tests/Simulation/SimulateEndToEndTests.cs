@@ -16,12 +16,12 @@ public class SimulateEndToEndTests
         var queueName = AzuriteServer.NewName("sim-");
         await using var host = await FunctionsTestHost.StartAsync(new Dictionary<string, string?>
         {
-            ["SwUpgradeStorage"] = AzuriteServer.Shared.ConnectionString,
+            ["SwUpgradeStorage"] = AzuriteServer.ConnectionString,
             ["Notifications:QueueName"] = queueName,
             ["Upgrades:TableName"] = AzuriteServer.NewName("sim"),
             ["Receiver:AllowedAppIds"] = "sim-app",
         });
-        var driver = new QueueTriggerDriver(AzuriteServer.Shared.ConnectionString, queueName);
+        var driver = new QueueTriggerDriver(AzuriteServer.ConnectionString, queueName);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var context = new CliContext { Stdout = stdout, Stderr = stderr, Environment = new Dictionary<string, string?>() };
@@ -55,7 +55,7 @@ public class SimulateEndToEndTests
         // Nothing processes the queue, so the status API never learns of the fleet: verification must fail, not hang.
         await using var host = await FunctionsTestHost.StartAsync(new Dictionary<string, string?>
         {
-            ["SwUpgradeStorage"] = AzuriteServer.Shared.ConnectionString,
+            ["SwUpgradeStorage"] = AzuriteServer.ConnectionString,
             ["Notifications:QueueName"] = AzuriteServer.NewName("sim-"),
             ["Upgrades:TableName"] = AzuriteServer.NewName("sim"),
         });

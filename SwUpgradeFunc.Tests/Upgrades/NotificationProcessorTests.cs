@@ -34,7 +34,7 @@ public sealed class NotificationProcessorTests : IDisposable
 
     private NotificationProcessor Processor(string? tableConnection = null)
     {
-        var connection = AzuriteServer.Shared.ConnectionString;
+        var connection = AzuriteServer.ConnectionString;
         var tableOptions = new TableClientOptions();
         tableOptions.Retry.MaxRetries = 0;
         tableOptions.Retry.Mode = RetryMode.Fixed;
@@ -47,7 +47,7 @@ public sealed class NotificationProcessorTests : IDisposable
 
     private async Task<string[]> PoisonedMessages()
     {
-        var raw = new QueueClient(AzuriteServer.Shared.ConnectionString, _queueName + "-poison");
+        var raw = new QueueClient(AzuriteServer.ConnectionString, _queueName + "-poison");
         await raw.CreateIfNotExistsAsync();
         return [.. (await raw.PeekMessagesAsync(32)).Value.Select(m => Encoding.UTF8.GetString(Convert.FromBase64String(m.Body.ToString())))];
     }

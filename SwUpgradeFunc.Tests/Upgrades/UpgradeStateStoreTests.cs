@@ -12,7 +12,7 @@ public sealed class UpgradeStateStoreTests
     private readonly string _table = AzuriteServer.NewName("state");
 
     private UpgradeStateStore Store() =>
-        new(new TableServiceClient(AzuriteServer.Shared.ConnectionString),
+        new(new TableServiceClient(AzuriteServer.ConnectionString),
             Options.Create(new UpgradesOptions { TableName = _table, HistoryLimit = 100 }));
 
     [Fact]
