@@ -52,12 +52,23 @@ public static class PlatformErrors
                 : null;
     }
 
+    /// <summary>The platform still throttled after every try (retries included).</summary>
+    public static PlatformThrottledException StillThrottled(int status, string? code, string? description, string operation, int tries, TimeSpan elapsed)
+    {
+        var said = Said(status, code, description);
+        return new PlatformThrottledException(status, code, description, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{operation} failed: the platform was still throttled after {tries} tries over {elapsed.TotalSeconds:0} s ({said}). It allows 100 application calls per minute: wait a minute and run the command again."));
+    }
+
+    private static string Said(int status, string? code, string? description) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"HTTP {status}{(code is null ? string.Empty : ", error " + code)}{(string.IsNullOrEmpty(description) ? string.Empty : ": " + description.TrimEnd('.'))}");
+
     /// <summary>Builds the exception for an error answer. <paramref name="operation"/> names what was attempted.</summary>
     public static PlatformApiException ToException(int status, string? code, string? description, string operation, string? callbackUrl = null)
     {
-        var said = string.Create(
-            CultureInfo.InvariantCulture,
-            $"HTTP {status}{(code is null ? string.Empty : ", error " + code)}{(string.IsNullOrEmpty(description) ? string.Empty : ": " + description)}");
+        var said = Said(status, code, description);
         string Msg(string advice) => $"{operation} failed ({said}). {advice}";
 
         return code switch
