@@ -135,16 +135,28 @@ public sealed partial class HuaweiIotPlatformClient : IDisposable
         }
 
         var error = await ToExceptionAsync(response, operation, url, cancellationToken).ConfigureAwait(false);
-        if (error is AlreadySubscribedException)
+        if (error is AlreadySubscribedException conflict)
         {
+            var holders = new List<string>();
             await foreach (var existing in ListAllSubscriptionsAsync(notifyType, cancellationToken).ConfigureAwait(false))
             {
-                if (string.Equals(existing.NotifyType, notifyType, StringComparison.Ordinal)
-                    && string.Equals(existing.CallbackUrl, url, StringComparison.Ordinal))
+                if (!string.Equals(existing.NotifyType, notifyType, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (CallbackUrl.SameUrl(existing.CallbackUrl, url))
                 {
                     return new SubscribeResult(notifyType, url, existing.SubscriptionId, SubscribeOutcome.AlreadySubscribed, api);
                 }
+
+                if (existing.CallbackUrl is { Length: > 0 } other && !holders.Contains(other, StringComparer.Ordinal))
+                {
+                    holders.Add(other);
+                }
             }
+
+            throw PlatformErrors.AlreadySubscribedElsewhere(conflict, operation, notifyType, url, holders);
         }
 
         throw error;
@@ -198,17 +210,49 @@ public sealed partial class HuaweiIotPlatformClient : IDisposable
         }
     }
 
-    /// <summary>Deletes the subscriptions of a notify type, optionally only those to one callback URL (covers the upgrade types).</summary>
-    public async Task DeleteSubscriptionsAsync(string notifyType, string? callbackUrl = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes the subscriptions of a notify type, optionally only those to one callback URL (covers the upgrade types),
+    /// and returns how many of the listed ones are gone. The URL is compared as <see cref="CallbackUrl.Normalize"/> writes
+    /// it, so <c>https://host/path</c> matches the <c>https://host:443/path</c> that subscribing stored; each stored spelling
+    /// that matches is sent, since the platform compares the text.
+    /// </summary>
+    public async Task<DeleteResult> DeleteSubscriptionsAsync(string notifyType, string? callbackUrl = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(notifyType);
-        var path = SubscriptionsPath + Query(("appId", _options.AppId), ("notifyType", notifyType), ("callbackUrl", callbackUrl));
+        var normalized = callbackUrl is null ? null : CallbackUrl.Normalize(callbackUrl, allowHttp: true);
+        var before = await ListMatchingAsync(notifyType, normalized, cancellationToken).ConfigureAwait(false);
+        var urls = normalized is null
+            ? new List<string?> { null }
+            : [normalized, .. before.Select(s => s.CallbackUrl).Where(u => u is not null && !string.Equals(u, normalized, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)];
         var operation = $"Deleting the {notifyType} subscriptions";
-        using var response = await SendAuthorizedAsync(() => new HttpRequestMessage(HttpMethod.Delete, Resolve(path)), operation, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.OK))
+        foreach (var url in urls)
         {
-            throw await ToExceptionAsync(response, operation, callbackUrl, cancellationToken).ConfigureAwait(false);
+            var path = SubscriptionsPath + Query(("appId", _options.AppId), ("notifyType", notifyType), ("callbackUrl", url));
+            using var response = await SendAuthorizedAsync(() => new HttpRequestMessage(HttpMethod.Delete, Resolve(path)), operation, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.OK))
+            {
+                throw await ToExceptionAsync(response, operation, url, cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        var after = await ListMatchingAsync(notifyType, normalized, cancellationToken).ConfigureAwait(false);
+        var removed = before.Count(b => !after.Any(a => string.Equals(a.SubscriptionId, b.SubscriptionId, StringComparison.Ordinal)));
+        return new DeleteResult(notifyType, normalized, removed, after.Count);
+    }
+
+    private async Task<List<Subscription>> ListMatchingAsync(string notifyType, string? normalizedUrl, CancellationToken cancellationToken)
+    {
+        var matching = new List<Subscription>();
+        await foreach (var s in ListAllSubscriptionsAsync(notifyType, cancellationToken).ConfigureAwait(false))
+        {
+            if (string.Equals(s.NotifyType, notifyType, StringComparison.Ordinal)
+                && (normalizedUrl is null || CallbackUrl.SameUrl(s.CallbackUrl, normalizedUrl)))
+            {
+                matching.Add(s);
+            }
+        }
+
+        return matching;
     }
 
     /// <summary>A valid access token: cached, renewed shortly before expiry, single-flight across callers.</summary>

@@ -61,6 +61,25 @@ public static class PlatformErrors
             $"{operation} failed: the platform was still throttled after {tries} tries over {elapsed.TotalSeconds:0} s ({said}). It allows 100 application calls per minute: wait a minute and run the command again."));
     }
 
+    /// <summary>100227 with what the list shows: the URL(s) that hold the notify type now.</summary>
+    public static AlreadySubscribedException AlreadySubscribedElsewhere(PlatformApiException conflict, string operation, string notifyType, string callbackUrl, IReadOnlyList<string> holders)
+    {
+        ArgumentNullException.ThrowIfNull(conflict);
+        ArgumentNullException.ThrowIfNull(holders);
+        var said = Said(conflict.HttpStatus, conflict.ErrorCode, conflict.ErrorDescription);
+        var now = holders.Count switch
+        {
+            0 => $"{notifyType} is already subscribed, to a URL the subscription list does not show",
+            1 => $"{notifyType} is already subscribed to {holders[0]}",
+            _ => $"{notifyType} is already subscribed to {string.Join(" and ", holders)}",
+        };
+        var delete = holders.Count == 1
+            ? $"swupgrade subscriptions delete --notify-type {notifyType} --callback-url {holders[0]}"
+            : $"swupgrade subscriptions delete --notify-type {notifyType}";
+        return new AlreadySubscribedException(conflict.HttpStatus, conflict.ErrorCode, conflict.ErrorDescription,
+            $"{operation} to {callbackUrl} failed ({said}): {now}. To move it, delete the old one ('{delete}'), then subscribe again.");
+    }
+
     private static string Said(int status, string? code, string? description) => string.Create(
         CultureInfo.InvariantCulture,
         $"HTTP {status}{(code is null ? string.Empty : ", error " + code)}{(string.IsNullOrEmpty(description) ? string.Empty : ": " + description.TrimEnd('.'))}");
