@@ -19,6 +19,7 @@ public sealed class NotificationProcessorTests : IDisposable
     private readonly string _table = AzuriteServer.NewName("proc");
     private readonly FakeLogger<NotificationProcessor> _logger = new();
     private readonly TestMeterFactory _meters = new();
+    private readonly RecordingEventPublisher _events = new();
     private readonly MetricCollector<long> _processed;
 
     public NotificationProcessorTests()
@@ -42,7 +43,7 @@ public sealed class NotificationProcessorTests : IDisposable
             Options.Create(new UpgradesOptions { TableName = _table }));
         var queueOptions = Options.Create(new NotificationQueueOptions { QueueName = _queueName });
         var poison = new StoragePoisonQueue(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), queueOptions);
-        return new NotificationProcessor(store, poison, queueOptions, new SwUpgradeMetrics(_meters), _logger);
+        return new NotificationProcessor(store, poison, _events, queueOptions, new SwUpgradeMetrics(_meters), _logger);
     }
 
     private async Task<string[]> PoisonedMessages()
