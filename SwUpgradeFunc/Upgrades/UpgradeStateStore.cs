@@ -635,6 +635,48 @@ public sealed class UpgradeStateStore : IDisposable
             active && lastUpdate.UtcTicks < cutoffTicks);
     }
 
+    /// <summary>
+    /// Every row this store keeps for a task of the given sub-task states, as its transactions would leave them (for
+    /// seeding large tables quickly in benchmarks; write them in batches per partition).
+    /// </summary>
+    internal static IEnumerable<TableEntity> RowsOf(string operationId, IReadOnlyList<SubTaskState> states)
+    {
+        var shards = new Dictionary<(int Bucket, int Shard), CounterShard>();
+        for (var b = 0; b < StorageKeys.Buckets; b++)
+        {
+            for (var k = 0; k < StorageKeys.CounterShards; k++)
+            {
+                shards[(b, k)] = new CounterShard();
+            }
+        }
+
+        foreach (var state in states)
+        {
+            var partition = StorageKeys.TaskPartition(operationId, state.SubOperationId);
+            var counted = CountedState.Of(state);
+            shards[(StorageKeys.BucketOf(state.SubOperationId), StorageKeys.ShardOf(state.SubOperationId))].Add(counted, +1);
+            var activeRow = counted.Active ? StorageKeys.ActiveIndexRow(state.LastUpdate, state.SubOperationId) : null;
+            var entity = ToEntity(state, partition, StorageKeys.SubTaskRow(state.SubOperationId));
+            entity["ActiveKey"] = activeRow;
+            yield return entity;
+            yield return IndexEntity(partition, StorageKeys.PhaseIndexRow(counted.Phase, state.SubOperationId), state);
+            if (activeRow is not null)
+            {
+                yield return IndexEntity(partition, activeRow, state);
+            }
+        }
+
+        foreach (var ((bucket, shard), counter) in shards)
+        {
+            yield return counter.ToEntity(StorageKeys.TaskPartition(operationId, bucket), StorageKeys.CounterRow(shard));
+        }
+
+        var task = new TaskRecord(operationId, states[0].Kind, states.Min(s => s.FirstUpdate), states.Max(s => s.LastUpdate), default);
+        var activity = StorageKeys.TaskActivityRow(task.LastUpdate, operationId);
+        yield return task.ToEntity(activity);
+        yield return task.ToActivityEntity(activity);
+    }
+
     /// <summary>A phase or active index row: the columns the lists and the CSV show, so that they never read a sub-task row.</summary>
     private static TableEntity IndexEntity(string partition, string row, SubTaskState s) => new(partition, row)
     {
