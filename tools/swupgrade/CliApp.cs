@@ -104,6 +104,10 @@ public static class CliApp
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
+
+                // Ctrl+C is Program's: it cancels the token and every command ends with its own summary and exit 130,
+                // rather than the parser ending the process after a grace period.
+                ProcessTerminationTimeout = null,
             };
             return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
