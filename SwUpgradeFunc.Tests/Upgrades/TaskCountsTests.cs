@@ -179,6 +179,38 @@ public sealed class TaskCountsTests
         Assert.Equal((8, 0, 16), (after.Phases["failed"], after.Phases["idle"], after.Phases["downloaded"]));
     }
 
+    [Fact]
+    public async Task Stalled_IsDerivedWhenRead_InWholeMinutes_CountAndListAgreeing()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        using var store = new UpgradeStateStore(new TableServiceClient(AzuriteServer.ConnectionString),
+            Options.Create(new UpgradesOptions { TableName = _table }), time);
+        var at = new DateTimeOffset(2026, 11, 26, 12, 0, 30, TimeSpan.Zero);
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("updating", "st-1", "op-stall", "s-1"), at), CancellationToken.None);
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "st-2", "op-stall", "s-2"), at.AddMinutes(10)), CancellationToken.None);
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwResult("FAIL", "st-3", "op-stall", "s-3"), at), CancellationToken.None);
+
+        async Task<(int Count, string Listed)> StalledAt(DateTimeOffset now)
+        {
+            time.SetUtcNow(now);
+            var progress = (await store.GetTaskAsync("op-stall", 10, null, TimeSpan.FromHours(1), CancellationToken.None))!;
+            Assert.True(SubTaskFilter.TryParse(SubTaskFilter.Stalled, out var stalled));
+            var page = (await store.ListSubTasksAsync("op-stall", stalled, 10, null, TimeSpan.FromHours(1), CancellationToken.None))!;
+            Assert.All(page.SubTasks, r => Assert.True(r.Stalled));
+            return (progress.Stalled, string.Join(",", page.SubTasks.Select(r => r.SubOperationId).Order(StringComparer.Ordinal)));
+        }
+
+        // 12:00:30 + 1 h = 13:00:30; the cutoff is (now - 1 h) rounded down to the minute.
+        Assert.Equal((0, ""), await StalledAt(new DateTimeOffset(2026, 11, 26, 13, 0, 59, TimeSpan.Zero)));
+        Assert.Equal((1, "s-1"), await StalledAt(new DateTimeOffset(2026, 11, 26, 13, 1, 0, TimeSpan.Zero)));
+        Assert.Equal((2, "s-1,s-2"), await StalledAt(new DateTimeOffset(2026, 11, 26, 23, 0, 0, TimeSpan.Zero)));
+
+        // A push moves the sub-task out of stalled at once: nothing else was written in between.
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("idle", "st-1", "op-stall", "s-1"), new DateTimeOffset(2026, 11, 26, 22, 59, 0, TimeSpan.Zero)),
+            CancellationToken.None);
+        Assert.Equal((1, "s-2"), await StalledAt(new DateTimeOffset(2026, 11, 26, 23, 0, 0, TimeSpan.Zero)));
+    }
+
     private static async Task<List<string>> All(UpgradeStateStore store, string operationId, string? phase)
     {
         Assert.True(SubTaskFilter.TryParse(phase, out var filter));
