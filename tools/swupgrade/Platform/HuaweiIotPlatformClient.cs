@@ -14,7 +14,7 @@ namespace SwUpgrade.Cli.Platform;
 /// Client of the Huawei IoT platform's northbound API: login and token handling, and the subscription calls.
 /// Plain HttpClient; no Functions types. Thread-safe: concurrent callers share one login.
 /// </summary>
-public sealed class HuaweiIotPlatformClient : IDisposable
+public sealed partial class HuaweiIotPlatformClient : IDisposable
 {
     public const string LoginPath = "iocm/app/sec/v1.1.0/login";
     public const string RefreshTokenPath = "iocm/app/sec/v1.1.0/refreshToken";
