@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Reconciliation;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Storage;
 using SwUpgradeFunc.Upgrades;
@@ -22,6 +23,11 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        // Not validated on start: without (usable) platform settings only reconciliation is off, never the receiver.
+        services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
 
         services.AddAzureClients(clients =>
         {
@@ -39,6 +45,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<UpgradeStateStore>();
         services.TryAddSingleton<IPoisonQueue, StoragePoisonQueue>();
         services.TryAddSingleton<NotificationProcessor>();
+        services.TryAddSingleton<ReconciliationIntake>();
+        services.TryAddSingleton<ReconciliationStateReader>();
+        services.TryAddSingleton<PlatformClientProvider>();
+        services.TryAddSingleton<TaskReconciler>();
         services.AddHostedService<ReceiverStartupCheck>();
         return services;
     }

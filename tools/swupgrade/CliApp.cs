@@ -20,6 +20,7 @@ public static class CliApp
         SubscribeCommand.Create,
         SubscriptionsCommand.Create,
         Simulation.SimulateCommand.Create,
+        Reconciliation.ReconcileCommand.Create,
     ];
 
     public static Task<int> RunAsync(
@@ -106,7 +107,8 @@ public static class CliApp
             "swupgrade: registers the SwUpgradeFunc callback URL with the Huawei IoT platform, lists and deletes subscriptions.\n"
             + "Settings come from flags or the environment variables SWUPGRADE_PLATFORM_URL, SWUPGRADE_APP_ID, SWUPGRADE_APP_SECRET, "
             + "SWUPGRADE_CA_FILE, SWUPGRADE_CLIENT_CERT_FILE and SWUPGRADE_CLIENT_CERT_PASSWORD.\n"
-            + "Exit codes: 0 ok, 2 bad arguments, 3 credentials rejected, 4 TLS failure, 5 platform error, 6 platform unreachable.");
+            + "Exit codes: 0 ok, 2 bad arguments, 3 credentials rejected, 4 TLS failure, 5 platform error, 6 platform unreachable, "
+            + "9 differences found (reconcile), 10 status API failed (reconcile).");
         var global = new GlobalOptions();
         global.AddTo(root);
         foreach (var factory in CommandFactories)
@@ -140,7 +142,7 @@ public static class CliApp
     private static List<string> SecretValues(string[] args, CliContext context)
     {
         var values = new List<string>();
-        string[] secretFlags = [GlobalOptions.AppSecretFlag, GlobalOptions.ClientCertPasswordFlag];
+        string[] secretFlags = [GlobalOptions.AppSecretFlag, GlobalOptions.ClientCertPasswordFlag, Reconciliation.ReconcileCommand.FunctionKeyFlag];
         for (var i = 0; i < args.Length; i++)
         {
             foreach (var flag in secretFlags)
@@ -156,7 +158,7 @@ public static class CliApp
             }
         }
 
-        foreach (var name in new[] { GlobalOptions.AppSecretEnv, GlobalOptions.ClientCertPasswordEnv })
+        foreach (var name in new[] { GlobalOptions.AppSecretEnv, GlobalOptions.ClientCertPasswordEnv, Simulation.SimulateCommand.FunctionKeyEnv })
         {
             if (context.Env(name) is { } value)
             {

@@ -24,6 +24,12 @@ public static class ExitCodes
     /// <summary>The platform could not be reached (DNS, connection refused, timeout).</summary>
     public const int Unreachable = 6;
 
+    /// <summary><c>reconcile</c>: the platform and the status API differ (without --repair), or some differences cannot be repaired.</summary>
+    public const int DifferencesFound = 9;
+
+    /// <summary><c>reconcile</c>: the status API could not be read or refused the repair.</summary>
+    public const int StatusApiFailed = 10;
+
     /// <summary>Cancelled (Ctrl+C).</summary>
     public const int Cancelled = 130;
 }
