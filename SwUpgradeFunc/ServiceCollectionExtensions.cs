@@ -5,8 +5,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SwUpgradeFunc.Observability;
-using SwUpgradeFunc.Reconciliation;
 using SwUpgradeFunc.Receiving;
+using SwUpgradeFunc.Reconciliation;
 using SwUpgradeFunc.Storage;
 using SwUpgradeFunc.Upgrades;
 

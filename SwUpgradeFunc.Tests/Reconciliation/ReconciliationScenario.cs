@@ -34,8 +34,13 @@ public sealed class ReconciliationScenario : IAsyncDisposable
     /// <summary>The platform's final statuses the status API must show once reconciled, by subOperationId.</summary>
     public static IReadOnlyDictionary<string, string?> ReconciledPhases { get; } = new Dictionary<string, string?>
     {
-        ["sub-1"] = "succeeded", ["sub-2"] = "succeeded", ["sub-3"] = "failed",
-        ["sub-4"] = "succeeded", ["sub-5"] = "failed", ["sub-6"] = "succeeded", ["sub-7"] = "succeeded",
+        ["sub-1"] = "succeeded",
+        ["sub-2"] = "succeeded",
+        ["sub-3"] = "failed",
+        ["sub-4"] = "succeeded",
+        ["sub-5"] = "failed",
+        ["sub-6"] = "succeeded",
+        ["sub-7"] = "succeeded",
         ["sub-9"] = "downloading",
     };
 

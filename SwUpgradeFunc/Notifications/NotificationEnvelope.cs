@@ -40,21 +40,21 @@ public sealed record NotificationEnvelope
     /// <summary>A reconciliation message: the platform's final status of one sub-task, to be applied like a result.</summary>
     public static NotificationEnvelope CreateReconciliation(string appId, string operationId, string subOperationId, string deviceId,
         ReconciliationDetail detail, DateTimeOffset receivedAt) => new()
-    {
-        SchemaVersion = CurrentSchemaVersion,
-        Id = Guid.NewGuid().ToString("N"),
-        ReceivedAt = receivedAt.ToUniversalTime(),
-        NotifyType = NotifyTypes.Reconciliation,
-        Notification = new UpgradeNotification
         {
+            SchemaVersion = CurrentSchemaVersion,
+            Id = Guid.NewGuid().ToString("N"),
+            ReceivedAt = receivedAt.ToUniversalTime(),
             NotifyType = NotifyTypes.Reconciliation,
-            AppId = appId,
-            OperationId = operationId,
-            SubOperationId = subOperationId,
-            DeviceId = deviceId,
-        },
-        Reconciliation = detail,
-    };
+            Notification = new UpgradeNotification
+            {
+                NotifyType = NotifyTypes.Reconciliation,
+                AppId = appId,
+                OperationId = operationId,
+                SubOperationId = subOperationId,
+                DeviceId = deviceId,
+            },
+            Reconciliation = detail,
+        };
 
     public BinaryData ToBinaryData() =>
         BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(this, EnvelopeJsonContext.Default.NotificationEnvelope));
