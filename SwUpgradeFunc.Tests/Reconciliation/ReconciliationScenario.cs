@@ -54,7 +54,7 @@ public sealed class ReconciliationScenario : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["SwUpgradeStorage"] = AzuriteServer.ConnectionString,
-            ["Notifications:QueueName"] = queueName,
+            ["NotificationsQueueName"] = queueName,
             ["Upgrades:TableName"] = AzuriteServer.NewName("rec"),
         };
         foreach (var (key, value) in extraSettings?.Invoke(platform) ?? [])
