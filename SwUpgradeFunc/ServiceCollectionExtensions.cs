@@ -4,6 +4,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Reconciliation;
@@ -29,11 +30,13 @@ public static class ServiceCollectionExtensions
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))
-            .Configure(o => o.StalledAfterMinutes = configuration.GetValue(ReconcileOptions.StalledAfterSetting, o.StalledAfterMinutes))
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Not validated on start: without (usable) platform settings only reconciliation is off, never the receiver.
         services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
+
+        services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
 
         services.AddAzureClients(clients =>
         {
@@ -50,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<NotificationReceiver>();
         services.TryAddSingleton<UpgradeStateStore>();
         services.TryAddSingleton<IPoisonQueue, StoragePoisonQueue>();
+        services.TryAddSingleton<ISettledEventPublisher, StorageSettledEventPublisher>();
         services.TryAddSingleton<NotificationProcessor>();
         services.TryAddSingleton<ReconciliationIntake>();
         services.TryAddSingleton<ReconciliationStateReader>();

@@ -50,7 +50,10 @@ public class FunctionsMetadataTests
     }
 
     [Theory]
+    [InlineData("ListUpgrades", "api/upgrades")]
     [InlineData("GetUpgradeProgress", "api/upgrades/{operationId}")]
+    [InlineData("ListUpgradeSubTasks", "api/upgrades/{operationId}/subtasks")]
+    [InlineData("ExportUpgradeSubTasksCsv", "api/upgrades/{operationId}/subtasks.csv")]
     [InlineData("GetDeviceUpgrades", "api/devices/{deviceId}/upgrades")]
     public void StatusApi_IsGetOnly_BehindFunctionKeys(string function, string route)
     {
@@ -84,7 +87,8 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
-        Assert.Equal(["GetDeviceUpgrades", "GetUpgradeProgress", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
+        Assert.Equal(["ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress", "ListUpgradeSubTasks", "ListUpgrades",
+                "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

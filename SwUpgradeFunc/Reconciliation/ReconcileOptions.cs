@@ -21,15 +21,6 @@ public sealed class ReconcileOptions
     /// </summary>
     [Range(2, 100)]
     public int MaxPlatformCallsPerRun { get; set; } = 60;
-
-    /// <summary>
-    /// A sub-task with no push for this long, and not settled, makes its task a candidate: the status API's stalled
-    /// threshold, read from <c>Upgrades__StalledAfterMinutes</c> so that both say the same.
-    /// </summary>
-    [Range(1, 43200)]
-    public int StalledAfterMinutes { get; set; } = 60;
-
-    public const string StalledAfterSetting = "Upgrades:StalledAfterMinutes";
 }
 
 /// <summary>The platform's northbound API (section <c>Platform</c>); all three must be set for reconciliation to run.</summary>

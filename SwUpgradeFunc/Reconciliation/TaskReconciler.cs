@@ -22,6 +22,7 @@ public sealed partial class TaskReconciler(
     ReconciliationStateReader state,
     ReconciliationIntake intake,
     IOptions<ReconcileOptions> options,
+    IOptions<Upgrades.UpgradesOptions> upgrades,
     SwUpgradeMetrics metrics,
     TimeProvider time,
     ILogger<TaskReconciler> logger)
@@ -43,7 +44,7 @@ public sealed partial class TaskReconciler(
 
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var candidates = await state.FindTasksWithStalledSubTasksAsync(now.AddMinutes(-settings.StalledAfterMinutes), cancellationToken)
+        var candidates = await state.FindTasksWithStalledSubTasksAsync(now.AddMinutes(-upgrades.Value.StalledAfterMinutes), cancellationToken)
             .ConfigureAwait(false);
         var ordered = candidates
             .OrderBy(op => _lastReconciled.GetValueOrDefault(op, DateTimeOffset.MinValue))

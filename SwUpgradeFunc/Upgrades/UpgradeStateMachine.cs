@@ -8,10 +8,10 @@ public sealed record Transition(SubTaskState State, string Verdict, bool IsDupli
     public bool PhaseChanged => From != To;
 
     /// <summary>
-    /// The sub-task got its result now (a result push, or reconciliation applying the platform's final status; also when
-    /// reconciliation replaced a contradicting result): the moment a settled event is due.
+    /// The sub-task got its first result now, from a result push or from reconciliation applying the platform's final
+    /// status: the moment its settled event is due. A result replaced by reconciliation is not a new settlement.
     /// </summary>
-    public bool Settles => !IsDuplicate && Verdict is Verdicts.Settled or Verdicts.SettledReplacingResult;
+    public bool Settles => !IsDuplicate && Verdict == Verdicts.Settled;
 }
 
 /// <summary>
@@ -56,8 +56,8 @@ public static class UpgradeStateMachine
             state.Seen.Add(signature);
         }
 
-        var verdict = envelope.IsReconciliation ? ApplyReconciliation(state, envelope.Reconciliation!)
-            : IsResult(n.NotifyType) ? ApplyResult(state, n)
+        var verdict = envelope.IsReconciliation ? ApplyReconciliation(state, envelope.Reconciliation!, envelope.ReceivedAt)
+            : IsResult(n.NotifyType) ? ApplyResult(state, n, envelope.ReceivedAt)
             : ApplyState(state, n);
 
         // Ordered by the time the receiver took each push, whatever order the queue delivered them in.
@@ -132,7 +132,7 @@ public static class UpgradeStateMachine
         return Verdicts.Advanced;
     }
 
-    private static string ApplyResult(SubTaskState state, UpgradeNotification n)
+    private static string ApplyResult(SubTaskState state, UpgradeNotification n, DateTimeOffset receivedAt)
     {
         var value = PushedValue(n);
         UpgradePhase? settled = value.ToUpperInvariant() switch
@@ -161,6 +161,7 @@ public static class UpgradeStateMachine
         state.Phase = settled;
         state.Result = value.ToUpperInvariant();
         CopyResultDetails(state, n);
+        state.SettledAt = receivedAt;
         return Verdicts.Settled;
     }
 
@@ -179,12 +180,13 @@ public static class UpgradeStateMachine
     /// The platform's final status stands for the result push that never arrived: it settles the sub-task, and it wins
     /// over a contradicting result recorded here (the platform decides what happened to the device).
     /// </summary>
-    private static string ApplyReconciliation(SubTaskState state, ReconciliationDetail detail)
+    private static string ApplyReconciliation(SubTaskState state, ReconciliationDetail detail, DateTimeOffset receivedAt)
     {
         var result = detail.Result!;
         var replacing = state.Result is not null;
         state.Phase = result == "SUCCESS" ? UpgradePhase.Succeeded : UpgradePhase.Failed;
         state.Result = result;
+        state.SettledAt = detail.PlatformTime ?? receivedAt; // when the device finished, as the platform says
         if (replacing)
         {
             // They described the result that was replaced.
@@ -200,7 +202,7 @@ public static class UpgradeStateMachine
     private static bool IsFirmware(string notifyType) =>
         notifyType is NotifyTypes.FwUpgradeStateChange or NotifyTypes.FwUpgradeResult;
 
-    private static bool IsResult(string notifyType) =>
+    public static bool IsResult(string notifyType) =>
         notifyType is NotifyTypes.SwUpgradeResult or NotifyTypes.FwUpgradeResult;
 
     /// <summary>The state or result value as the platform sent it.</summary>
