@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using SwUpgrade.Cli;
+using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Tests.Cli;
 using SwUpgradeFunc.Tests.TestSupport;
 
@@ -8,9 +10,13 @@ namespace SwUpgradeFunc.Tests.Reconciliation;
 /// <summary><c>swupgrade reconcile</c> against the fake platform and the app in-process on Azurite.</summary>
 public sealed class ReconcileCommandTests : IAsyncLifetime
 {
+    private readonly RecordingEventPublisher _events = new();
     private ReconciliationScenario _scenario = null!;
 
-    public async Task InitializeAsync() => _scenario = await ReconciliationScenario.StartAsync();
+    public async Task InitializeAsync() => _scenario = await ReconciliationScenario.StartAsync(
+        configureServices: services => services.AddSingleton<ISettledEventPublisher>(_events));
+
+    private string[] SettledSubjects() => [.. _events.Published.Select(e => e.Subject!).Order(StringComparer.Ordinal)];
 
     public async Task DisposeAsync() => await _scenario.DisposeAsync();
 
@@ -86,6 +92,7 @@ public sealed class ReconcileCommandTests : IAsyncLifetime
     [Fact]
     public async Task Repair_MakesTheStatusApiAgreeWithThePlatform_ThroughTheQueue_AndASecondRepairChangesNothing()
     {
+        Assert.Equal(["op-rec/sub-1", "op-rec/sub-2", "op-rec/sub-3", "op-rec/sub-7"], SettledSubjects());
         var repair = await RunAsync("--repair");
 
         Assert.True(repair.ExitCode == ExitCodes.Ok, repair.All);
@@ -104,6 +111,15 @@ public sealed class ReconcileCommandTests : IAsyncLifetime
         Assert.Equal(("software", "SUCCESS", 1), (neverPushed.GetProperty("kind").GetString(), neverPushed.GetProperty("result").GetString(),
             neverPushed.GetProperty("history").GetArrayLength()));
 
+        // Each sub-task settled by reconciliation publishes its settled event, at the platform's stop time; the replaced
+        // result of sub-7 is not a second settlement.
+        Assert.Equal(["op-rec/sub-1", "op-rec/sub-2", "op-rec/sub-3", "op-rec/sub-4", "op-rec/sub-5", "op-rec/sub-6", "op-rec/sub-7"], SettledSubjects());
+        using (var data = JsonDocument.Parse(_events.Published.Single(e => e.Subject == "op-rec/sub-5").Data!.ToString()))
+        {
+            Assert.Equal(("FAIL", ReconciliationScenario.Stop.AddMinutes(4)),
+                (data.RootElement.GetProperty("result").GetString(), data.RootElement.GetProperty("settledAt").GetDateTimeOffset()));
+        }
+
         var before = (await _scenario.DeviceSubTaskAsync("dev-4")).GetRawText();
         var again = await RunAsync("--repair", "--json");
 
@@ -114,6 +130,7 @@ public sealed class ReconcileCommandTests : IAsyncLifetime
         Assert.Equal(7, json.RootElement.GetProperty("agree").GetProperty("settledAlike").GetInt32());
         Assert.Equal(0, await _scenario.DrainAsync());
         Assert.Equal(before, (await _scenario.DeviceSubTaskAsync("dev-4")).GetRawText());
+        Assert.Equal(7, _events.Published.Count);
     }
 
     [Fact]
