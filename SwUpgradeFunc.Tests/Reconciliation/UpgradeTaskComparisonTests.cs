@@ -18,8 +18,14 @@ public class UpgradeTaskComparisonTests
         ];
         var here = new Dictionary<string, string?>
         {
-            ["a"] = "succeeded", ["b"] = "failed", ["c"] = "failed", ["d"] = "updating", ["e"] = "downloading",
-            ["f"] = "succeeded", ["g"] = null, ["z"] = "idle",
+            ["a"] = "succeeded",
+            ["b"] = "failed",
+            ["c"] = "failed",
+            ["d"] = "updating",
+            ["e"] = "downloading",
+            ["f"] = "succeeded",
+            ["g"] = null,
+            ["z"] = "idle",
         };
 
         var c = UpgradeTaskComparison.Compare("op", platform, here);
