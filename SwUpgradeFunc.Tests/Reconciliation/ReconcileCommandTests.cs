@@ -166,6 +166,18 @@ public sealed class ReconcileCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconcile_ExitsWithTheStatusApiCode_WhenNothingAnswersAtTheStatusUrl()
+    {
+        var port = SwUpgradeFunc.Local.AzuriteLauncher.FreePort();
+
+        var run = await RunAsync("--status-url", $"http://127.0.0.1:{port}", "--repair");
+
+        Assert.True(run.ExitCode == ExitCodes.StatusApiFailed, run.All);
+        Assert.Contains("status API", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, await _scenario.DrainAsync());
+    }
+
+    [Fact]
     public async Task Reconcile_RefusesAPlainHttpStatusUrl_OffThisMachine()
     {
         var run = await RunAsync("--status-url", "http://myapp.example.net");

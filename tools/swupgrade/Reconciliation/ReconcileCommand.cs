@@ -46,6 +46,7 @@ public static class ReconcileCommand
         {
             operationId, statusUrl, functionKey, repair,
         };
+        global.AddTo(command);
 
         command.SetAction((parse, ct) =>
         {
@@ -119,7 +120,7 @@ public static class ReconcileCommand
                     task.Kind, [.. comparison.Repairable], ct).ConfigureAwait(false);
             }
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or StatusApiException)
         {
             await context.Stderr.WriteLineAsync($"swupgrade: error: {e.Message}").ConfigureAwait(false);
             if (request.Json)
