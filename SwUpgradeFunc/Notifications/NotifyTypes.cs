@@ -8,6 +8,12 @@ public static class NotifyTypes
     public const string FwUpgradeStateChange = "fwUpgradeStateChangeNotify";
     public const string FwUpgradeResult = "fwUpgradeResultNotify";
 
+    /// <summary>
+    /// Not a push: the queue message kind that applies the platform's final status of a sub-task whose result push
+    /// never arrived. Only the reconciliation path writes it; the receiver never accepts it.
+    /// </summary>
+    public const string Reconciliation = "reconciliation";
+
     /// <summary>The four upgrade notifications this receiver validates and enqueues.</summary>
     public static IReadOnlyList<string> Upgrade { get; } =
         [SwUpgradeStateChange, SwUpgradeResult, FwUpgradeStateChange, FwUpgradeResult];
@@ -30,5 +36,7 @@ public static class NotifyTypes
     /// contract are echoed and anything else is folded into one label.
     /// </summary>
     public static string MetricLabel(string? notifyType) =>
-        notifyType is not null && (IsUpgrade(notifyType) || IsOtherPlatformType(notifyType)) ? notifyType : "unknown";
+        notifyType is not null && (IsUpgrade(notifyType) || IsOtherPlatformType(notifyType) || notifyType == Reconciliation)
+            ? notifyType
+            : "unknown";
 }

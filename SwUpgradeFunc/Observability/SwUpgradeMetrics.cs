@@ -13,11 +13,13 @@ public sealed class SwUpgradeMetrics
     public const string EnqueueDuration = "swupgrade.receiver.enqueue.duration";
     public const string NotificationsProcessed = "swupgrade.processor.notifications";
     public const string SubTasksSettled = "swupgrade.processor.settled";
+    public const string SubTasksReconciled = "swupgrade.reconciler.repairs";
 
     private readonly Counter<long> _pushes;
     private readonly Histogram<double> _enqueueDuration;
     private readonly Counter<long> _processed;
     private readonly Counter<long> _settled;
+    private readonly Counter<long> _reconciled;
 
     public SwUpgradeMetrics(IMeterFactory meterFactory)
     {
@@ -26,6 +28,8 @@ public sealed class SwUpgradeMetrics
         _enqueueDuration = meter.CreateHistogram<double>(EnqueueDuration, "ms", "Time to store an accepted push on the queue.");
         _processed = meter.CreateCounter<long>(NotificationsProcessed, "{notification}", "Queued notifications processed, by outcome.");
         _settled = meter.CreateCounter<long>(SubTasksSettled, "{subtask}", "Sub-tasks settled (their first result), by result.");
+        _reconciled = meter.CreateCounter<long>(SubTasksReconciled, "{subtask}",
+            "Sub-tasks the reconciliation timer queued for repair, by difference (unknown-here, not-settled-here, settled-differently).");
     }
 
     public void PushReceived(string outcome, string reason, string notifyTypeLabel) =>
@@ -44,4 +48,7 @@ public sealed class SwUpgradeMetrics
     /// <summary>result: SUCCESS or FAIL (the only results that settle).</summary>
     public void SubTaskSettled(string result) =>
         _settled.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void Reconciled(string difference, int count) =>
+        _reconciled.Add(count, new KeyValuePair<string, object?>("difference", difference));
 }

@@ -73,7 +73,7 @@ public sealed partial class NotificationProcessor(
             metrics.SubTaskSettled(transition.State.Result!);
         }
 
-        if (SettledBy(transition, n))
+        if (SettledBy(transition, envelope))
         {
             // After the commit; a failure throws so the message comes back, and its duplicate publishes again (same id).
             try
@@ -98,10 +98,16 @@ public sealed partial class NotificationProcessor(
     /// The push settled the sub-task, or repeats the result that did: a crash between the state commit and the
     /// publication leaves the message on the queue, and its redelivery is such a repeat.
     /// </summary>
-    private static bool SettledBy(Transition transition, UpgradeNotification n) =>
-        transition.Verdict == Verdicts.Settled ||
-        (transition.IsDuplicate && UpgradeStateMachine.IsResult(n.NotifyType) && transition.State.Result is { } result &&
-         string.Equals(result, UpgradeStateMachine.PushedValue(n), StringComparison.OrdinalIgnoreCase));
+    private static bool SettledBy(Transition transition, NotificationEnvelope envelope)
+    {
+        var n = envelope.Notification;
+        var result = envelope.IsReconciliation ? envelope.Reconciliation!.Result
+            : UpgradeStateMachine.IsResult(n.NotifyType) ? UpgradeStateMachine.PushedValue(n)
+            : null;
+        return transition.Settles ||
+               (transition.IsDuplicate && result is not null && transition.State.Result is { } settled &&
+                string.Equals(settled, result, StringComparison.OrdinalIgnoreCase));
+    }
 
     private async Task<ProcessOutcome> PoisonAsync(string message, string messageId, string notifyType, string reason,
         CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SwUpgradeFunc.Upgrades;
 
 /// <summary>What the processor made of one push, as kept in the history.</summary>
@@ -15,7 +17,14 @@ public static class Verdicts
     /// <summary>A state value outside the contract (e.g. otacreated): kept, phase not moved.</summary>
     public const string UnknownState = "unknown-state";
 
+    /// <summary>A result settled the sub-task (a result push, or the platform's final status applied by reconciliation).</summary>
     public const string Settled = "settled";
+
+    /// <summary>Reconciliation found the platform's final status contradicting the result recorded here: the platform's stands.</summary>
+    public const string SettledReplacingResult = "settled-replacing-result";
+
+    /// <summary>A result push that arrived after reconciliation had settled the sub-task the same way: its details are kept.</summary>
+    public const string Confirmed = "confirmed";
 
     /// <summary>A result that contradicts the one already settled: kept, the first result stands.</summary>
     public const string ConflictingResult = "conflicting-result";
@@ -24,8 +33,17 @@ public static class Verdicts
     public const string UnknownResult = "unknown-result";
 }
 
-/// <summary>One distinct push received for a sub-task.</summary>
-public sealed record HistoryEntry(string EnvelopeId, DateTimeOffset ReceivedAt, string NotifyType, string Value, string Verdict);
+/// <summary>
+/// One distinct push received for a sub-task, or a reconciliation (notifyType <c>reconciliation</c>, value the platform's
+/// status, <see cref="PlatformTime"/> the platform's stop time).
+/// </summary>
+public sealed record HistoryEntry(
+    string EnvelopeId,
+    DateTimeOffset ReceivedAt,
+    string NotifyType,
+    string Value,
+    string Verdict,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? PlatformTime = null);
 
 /// <summary>The state of one upgrade sub-task of one device, as stored and as the status API shows it.</summary>
 public sealed class SubTaskState

@@ -6,6 +6,12 @@ namespace SwUpgradeFunc.Upgrades;
 public sealed record Transition(SubTaskState State, string Verdict, bool IsDuplicate, UpgradePhase? From, UpgradePhase? To)
 {
     public bool PhaseChanged => From != To;
+
+    /// <summary>
+    /// The sub-task got its first result now, from a result push or from reconciliation applying the platform's final
+    /// status: the moment its settled event is due. A result replaced by reconciliation is not a new settlement.
+    /// </summary>
+    public bool Settles => !IsDuplicate && Verdict == Verdicts.Settled;
 }
 
 /// <summary>
@@ -26,12 +32,18 @@ public static class UpgradeStateMachine
             SubOperationId = n.SubOperationId,
             DeviceId = n.DeviceId,
             AppId = n.AppId,
-            Kind = IsFirmware(n.NotifyType) ? "firmware" : "software",
+            Kind = envelope.IsReconciliation ? envelope.Reconciliation?.Kind ?? "unknown" : IsFirmware(n.NotifyType) ? "firmware" : "software",
             FirstUpdate = envelope.ReceivedAt,
             LastUpdate = envelope.ReceivedAt,
         };
         var from = state.Phase;
-        var signature = Signature(n);
+        var signature = envelope.IsReconciliation ? ReconciledSignature(envelope.Reconciliation!.Result!) : Signature(n);
+
+        if (envelope.IsReconciliation && (state.History.Exists(h => h.EnvelopeId == envelope.Id) || state.Result == envelope.Reconciliation!.Result))
+        {
+            // Already applied, or the result is already the platform's: nothing to repair. Not a push, so not counted as one.
+            return new Transition(state, "duplicate", IsDuplicate: true, from, from);
+        }
 
         if (state.History.Exists(h => h.EnvelopeId == envelope.Id) || state.Seen.Contains(signature))
         {
@@ -44,11 +56,16 @@ public static class UpgradeStateMachine
             state.Seen.Add(signature);
         }
 
-        var verdict = IsResult(n.NotifyType) ? ApplyResult(state, n, envelope.ReceivedAt) : ApplyState(state, n);
+        var verdict = envelope.IsReconciliation ? ApplyReconciliation(state, envelope.Reconciliation!, envelope.ReceivedAt)
+            : IsResult(n.NotifyType) ? ApplyResult(state, n, envelope.ReceivedAt)
+            : ApplyState(state, n);
 
         // Ordered by the time the receiver took each push, whatever order the queue delivered them in.
         var at = state.History.FindLastIndex(h => h.ReceivedAt <= envelope.ReceivedAt) + 1;
-        state.History.Insert(at, new HistoryEntry(envelope.Id, envelope.ReceivedAt, n.NotifyType, PushedValue(n), verdict));
+        state.History.Insert(at, envelope.IsReconciliation
+            ? new HistoryEntry(envelope.Id, envelope.ReceivedAt, n.NotifyType, envelope.Reconciliation!.PlatformStatus, verdict,
+                envelope.Reconciliation.PlatformTime)
+            : new HistoryEntry(envelope.Id, envelope.ReceivedAt, n.NotifyType, PushedValue(n), verdict));
         if (state.History.Count > historyLimit)
         {
             var cut = state.History.Count - historyLimit;
@@ -131,11 +148,25 @@ public static class UpgradeStateMachine
 
         if (state.Result is not null)
         {
+            if (string.Equals(state.Result, value, StringComparison.OrdinalIgnoreCase) && state.Seen.Contains(ReconciledSignature(state.Result)))
+            {
+                // The push that reconciliation stood in for arrived after all: it agrees, and brings the details.
+                CopyResultDetails(state, n);
+                return Verdicts.Confirmed;
+            }
+
             return Verdicts.ConflictingResult;
         }
 
         state.Phase = settled;
         state.Result = value.ToUpperInvariant();
+        CopyResultDetails(state, n);
+        state.SettledAt = receivedAt;
+        return Verdicts.Settled;
+    }
+
+    private static void CopyResultDetails(SubTaskState state, UpgradeNotification n)
+    {
         state.AppId = n.AppId;
         state.CurVersion = n.CurVersion;
         state.TargetVersion = n.TargetVersion;
@@ -143,9 +174,30 @@ public static class UpgradeStateMachine
         state.UpgradeTime = n.UpgradeTime;
         state.ResultDesc = n.ResultDesc ?? n.StatusDesc;
         state.ErrorCode = n.ErrorCode;
-        state.SettledAt = receivedAt;
-        return Verdicts.Settled;
     }
+
+    /// <summary>
+    /// The platform's final status stands for the result push that never arrived: it settles the sub-task, and it wins
+    /// over a contradicting result recorded here (the platform decides what happened to the device).
+    /// </summary>
+    private static string ApplyReconciliation(SubTaskState state, ReconciliationDetail detail, DateTimeOffset receivedAt)
+    {
+        var result = detail.Result!;
+        var replacing = state.Result is not null;
+        state.Phase = result == "SUCCESS" ? UpgradePhase.Succeeded : UpgradePhase.Failed;
+        state.Result = result;
+        state.SettledAt = detail.PlatformTime ?? receivedAt; // when the device finished, as the platform says
+        if (replacing)
+        {
+            // They described the result that was replaced.
+            state.ResultDesc = null;
+            state.ErrorCode = null;
+        }
+
+        return replacing ? Verdicts.SettledReplacingResult : Verdicts.Settled;
+    }
+
+    private static string ReconciledSignature(string result) => "reconciled:" + result;
 
     private static bool IsFirmware(string notifyType) =>
         notifyType is NotifyTypes.FwUpgradeStateChange or NotifyTypes.FwUpgradeResult;

@@ -20,6 +20,7 @@ public static class CliApp
         SubscribeCommand.Create,
         SubscriptionsCommand.Create,
         Simulation.SimulateCommand.Create,
+        Reconciliation.ReconcileCommand.Create,
     ];
 
     public static Task<int> RunAsync(
@@ -123,7 +124,8 @@ public static class CliApp
     {
         var root = new RootCommand(
             "swupgrade: registers the SwUpgradeFunc callback URL with the Huawei IoT platform (subscribe), lists and deletes "
-            + "subscriptions (subscriptions), and pushes a simulated fleet's upgrade notifications to a receiver (simulate).\n"
+            + "subscriptions (subscriptions), pushes a simulated fleet's upgrade notifications to a receiver (simulate), and compares "
+            + "an upgrade task's sub-tasks on the platform with the status API, repairing what differs (reconcile).\n"
             + "Platform settings come from flags or the environment variables SWUPGRADE_PLATFORM_URL, SWUPGRADE_APP_ID, SWUPGRADE_APP_SECRET, "
             + "SWUPGRADE_CA_FILE, SWUPGRADE_CLIENT_CERT_FILE and SWUPGRADE_CLIENT_CERT_PASSWORD.\n"
             + "Exit codes: " + ExitCodes.Summary + ".");
@@ -186,7 +188,7 @@ public static class CliApp
     private static List<string> SecretValues(string[] args, CliContext context)
     {
         var values = new List<string>();
-        string[] secretFlags = [GlobalOptions.AppSecretFlag, GlobalOptions.ClientCertPasswordFlag];
+        string[] secretFlags = [GlobalOptions.AppSecretFlag, GlobalOptions.ClientCertPasswordFlag, Reconciliation.ReconcileCommand.FunctionKeyFlag];
         for (var i = 0; i < args.Length; i++)
         {
             foreach (var flag in secretFlags)
@@ -202,7 +204,7 @@ public static class CliApp
             }
         }
 
-        foreach (var name in new[] { GlobalOptions.AppSecretEnv, GlobalOptions.ClientCertPasswordEnv })
+        foreach (var name in new[] { GlobalOptions.AppSecretEnv, GlobalOptions.ClientCertPasswordEnv, Simulation.SimulateCommand.FunctionKeyEnv })
         {
             if (context.Env(name) is { } value)
             {

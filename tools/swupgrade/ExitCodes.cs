@@ -30,6 +30,12 @@ public static class ExitCodes
     /// <summary><c>simulate --verify</c>: some devices did not reach their final phase, or the status API could not be read.</summary>
     public const int VerificationFailed = 8;
 
+    /// <summary><c>reconcile</c>: the platform and the status API differ (without --repair), or some differences cannot be repaired.</summary>
+    public const int DifferencesFound = 9;
+
+    /// <summary><c>reconcile</c>: the status API could not be read or refused the repair.</summary>
+    public const int StatusApiFailed = 10;
+
     /// <summary>Cancelled (Ctrl+C).</summary>
     public const int Cancelled = 130;
 
@@ -37,5 +43,6 @@ public static class ExitCodes
     public const string Summary =
         "0 done, 1 internal error, 2 bad arguments or settings, 3 credentials rejected, 4 TLS failure (server or client "
         + "certificate), 5 platform error (including still throttled after the retries), 6 platform unreachable, "
-        + "7 simulate: pushes not answered 200, 8 simulate --verify: verification failed, 130 cancelled (Ctrl+C)";
+        + "7 simulate: pushes not answered 200, 8 simulate --verify: verification failed, 9 reconcile: differences found, "
+        + "10 reconcile: status API failed, 130 cancelled (Ctrl+C)";
 }

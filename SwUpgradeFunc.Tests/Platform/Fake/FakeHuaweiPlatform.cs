@@ -35,7 +35,7 @@ public sealed record FakeSubscription(string SubscriptionId, string NotifyType, 
 /// query, delete) on 127.0.0.1 over HTTPS, with a server certificate issued by a test CA. It records every request.
 /// Only the newest access token is valid, as on the real platform.
 /// </summary>
-public sealed class FakeHuaweiPlatform : IAsyncDisposable
+public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
 {
     public const string DefaultAppId = "fake-app-id";
     public const string DefaultSecret = "fake-app-secret";
@@ -248,6 +248,9 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
                 return;
             case "DELETE" when path == subscriptions:
                 DeleteMatching(context);
+                return;
+            case "GET" when path.StartsWith(OperationsPrefix, StringComparison.Ordinal):
+                await OperationsAsync(context, path[OperationsPrefix.Length..]);
                 return;
             default:
                 await ErrorAsync(context, 404, "100418", "Resource not found.");

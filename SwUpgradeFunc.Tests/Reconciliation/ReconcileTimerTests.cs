@@ -1,0 +1,126 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using SwUpgradeFunc.Functions;
+using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Reconciliation;
+using SwUpgradeFunc.Tests.TestSupport;
+
+namespace SwUpgradeFunc.Tests.Reconciliation;
+
+/// <summary>The reconciliation timer, driven in-process with a fake clock, against the fake platform and Azurite.</summary>
+public sealed class ReconcileTimerTests : IAsyncLifetime
+{
+    private const string SubOperationsPath = "/iodm/northbound/v1.5.0/operations/op-rec/subOperations";
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-26T10:00:00Z", CultureInfo.InvariantCulture));
+    private ReconciliationScenario _scenario = null!;
+
+    public async Task InitializeAsync() => _scenario = await ReconciliationScenario.StartAsync(
+        platform => new Dictionary<string, string?>
+        {
+            ["Platform:BaseUrl"] = platform.Fake.BaseUrl.ToString(),
+            ["Platform:AppId"] = platform.Fake.AppId,
+            ["Platform:AppSecret"] = platform.Fake.Secret,
+            ["Platform:CaFile"] = platform.Ca.CaFile,
+            ["Reconcile:IntervalMinutes"] = "15",
+            ["Upgrades:StalledAfterMinutes"] = "60",
+            ["Reconcile:MaxTasksPerRun"] = "1",
+        },
+        services =>
+        {
+            services.AddSingleton<TimeProvider>(_time);
+            services.PostConfigure<PlatformOptions>(o => o.Customize = c => c.RetryBaseDelay = TimeSpan.FromMilliseconds(1));
+        });
+
+    public async Task DisposeAsync() => await _scenario.DisposeAsync();
+
+    private Task TickAsync() =>
+        ActivatorUtilities.CreateInstance<ReconcileTimerFunction>(_scenario.Host.Services).Run(null!, CancellationToken.None);
+
+    [Fact]
+    public async Task Timer_RepairsTheStalledTask_OnItsInterval_ThroughTheQueue_AndTheNextRunChangesNothing()
+    {
+        using var collector = new MetricCollector<long>(_scenario.Host.Services.GetRequiredService<IMeterFactory>(),
+            SwUpgradeMetrics.MeterName, SwUpgradeMetrics.SubTasksReconciled);
+
+        await TickAsync(); // 10:00 is a run, but nothing has stalled yet
+        _time.Advance(TimeSpan.FromMinutes(61));
+        await TickAsync(); // 11:01 is not a run
+        Assert.Empty(_scenario.Platform.Fake.RequestsTo(SubOperationsPath));
+
+        _time.Advance(TimeSpan.FromMinutes(14));
+        await TickAsync(); // 11:15
+
+        Assert.Equal(["?subOperationStatus=success&pageNo=0&pageSize=100", "?subOperationStatus=fail&pageNo=0&pageSize=100"],
+            _scenario.Platform.Fake.RequestsTo(SubOperationsPath).Select(r => r.QueryString));
+        Assert.Equal(4, await _scenario.DrainAsync());
+        Assert.Equal(ReconciliationScenario.ReconciledPhases, await _scenario.PhasesAsync());
+        var entry = (await _scenario.DeviceSubTaskAsync("dev-5")).GetProperty("history").EnumerateArray().Last();
+        Assert.Equal(("reconciliation", "fail"), (entry.GetProperty("notifyType").GetString(), entry.GetProperty("value").GetString()));
+        var repairs = collector.GetMeasurementSnapshot();
+        Assert.Equal(4, repairs.Sum(m => m.Value));
+        Assert.Equal(2, repairs.Where(m => (string?)m.Tags["difference"] == "not-settled-here").Sum(m => m.Value));
+
+        _time.Advance(TimeSpan.FromMinutes(15));
+        var second = await _scenario.Host.Services.GetRequiredService<TaskReconciler>().RunAsync(CancellationToken.None);
+
+        Assert.Equal((1, 0), (second.TasksReconciled, second.Repaired)); // sub-9 is still downloading on both sides
+        Assert.Equal(0, await _scenario.DrainAsync());
+        Assert.Equal(4, collector.GetMeasurementSnapshot().Sum(m => m.Value));
+    }
+
+    [Fact]
+    public async Task Timer_IsBoundedInTasksPerRun_AndTakesTheTaskReconciledLongestAgoFirst()
+    {
+        var fake = _scenario.Platform.Fake;
+        fake.AddUpgradeTask("op-other");
+        fake.SetSubOperation("op-other", "sub-x", "dev-x", "success", ReconciliationScenario.Stop);
+        await _scenario.PushAsync(Pushes.SwState("downloading", "dev-x", "op-other", "sub-x", fake.AppId).ToJsonString());
+        await _scenario.DrainAsync();
+        _time.Advance(TimeSpan.FromHours(2));
+        var reconciler = _scenario.Host.Services.GetRequiredService<TaskReconciler>();
+
+        var first = await reconciler.RunAsync(CancellationToken.None);
+        var second = await reconciler.RunAsync(CancellationToken.None);
+
+        Assert.Equal((1, 1, 1), (first.TasksReconciled, first.TasksLeft, first.Repaired)); // op-other sorts first
+        Assert.Equal((1, 1, 4), (second.TasksReconciled, second.TasksLeft, second.Repaired));
+        Assert.InRange(first.PlatformCalls + second.PlatformCalls, 4, 6);
+        Assert.Equal(5, await _scenario.DrainAsync());
+    }
+
+    [Fact]
+    public void WithoutThePlatformSettings_ReconciliationIsOff_SaidOnce_NamingTheMissingSettings()
+    {
+        var logger = new FakeLogger<PlatformClientProvider>();
+        using var provider = new PlatformClientProvider(
+            Options.Create(new PlatformOptions { BaseUrl = "https://platform.example.net:8743", AppId = "app-1", AppSecret = "" }),
+            TimeProvider.System, logger);
+
+        Assert.Null(provider.Client);
+        Assert.Null(provider.Client);
+
+        var record = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Contains("Platform__AppSecret", record.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Platform__AppId", record.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APlainHttpPlatformUrl_TurnsReconciliationOff_WithTheReason()
+    {
+        var logger = new FakeLogger<PlatformClientProvider>();
+        using var provider = new PlatformClientProvider(
+            Options.Create(new PlatformOptions { BaseUrl = "http://platform.example.net", AppId = "app-1", AppSecret = "s3cret-value" }),
+            TimeProvider.System, logger);
+
+        Assert.Null(provider.Client);
+        var record = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Contains("https", record.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-value", record.Message, StringComparison.Ordinal);
+    }
+}
