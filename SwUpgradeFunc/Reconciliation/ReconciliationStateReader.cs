@@ -6,41 +6,46 @@ using SwUpgradeFunc.Upgrades;
 namespace SwUpgradeFunc.Reconciliation;
 
 /// <summary>The reads reconciliation needs from the state table: which tasks have stalled sub-tasks, and a task's phases.</summary>
-public sealed class ReconciliationStateReader(TableServiceClient service, IOptions<UpgradesOptions> options)
+public sealed class ReconciliationStateReader(TableServiceClient service, UpgradeStateStore store, IOptions<UpgradesOptions> options)
 {
     /// <summary>Tasks named at most per search; the search stops reading once it has this many.</summary>
     public const int MaxCandidates = 1000;
 
-    private static readonly string[] OperationColumn = ["OperationId"];
+    private const int TaskPageSize = 100;
+
     private static readonly string[] PhaseColumns = ["SubOperationId", "Phase"];
 
     private readonly TableClient _table = service.GetTableClient(options.Value.TableName);
 
     /// <summary>
-    /// The tasks that have a sub-task that is not settled and had no push since <paramref name="stalledBefore"/>: one
-    /// filtered query over the sub-task rows, returning only the operationId column.
+    /// The tasks that have a sub-task that is not settled and had no push for <paramref name="stalledAfter"/>. Walks the
+    /// task list, whose stalled counts come from each task's counter rows, so the search costs the same whatever the
+    /// tasks' sizes: it never reads sub-task rows.
     /// </summary>
-    public async Task<IReadOnlyList<string>> FindTasksWithStalledSubTasksAsync(DateTimeOffset stalledBefore, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> FindTasksWithStalledSubTasksAsync(TimeSpan stalledAfter, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"RowKey ge {StorageKeys.SubTaskRowPrefix} and RowKey lt {StorageKeys.SubTaskRowEnd} and LastUpdate lt {stalledBefore} and Phase ne {UpgradePhase.Succeeded.Name()} and Phase ne {UpgradePhase.Failed.Name()}");
-        var tasks = new HashSet<string>(StringComparer.Ordinal);
-        try
+        var tasks = new List<string>();
+        string? token = null;
+        do
         {
-            await foreach (var row in _table.QueryAsync<TableEntity>(filter, 1000, OperationColumn, cancellationToken).ConfigureAwait(false))
+            var page = await store.ListTasksAsync(TaskPageSize, token, stalledAfter, cancellationToken).ConfigureAwait(false);
+            foreach (var task in page.Tasks)
             {
-                if (row.GetString("OperationId") is { Length: > 0 } operationId && tasks.Add(operationId) && tasks.Count >= MaxCandidates)
+                if (task.Stalled > 0)
                 {
-                    break;
+                    tasks.Add(task.OperationId);
+                    if (tasks.Count >= MaxCandidates)
+                    {
+                        return tasks;
+                    }
                 }
             }
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // No table yet: nothing recorded, nothing stalled.
-        }
 
-        return [.. tasks];
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        return tasks;
     }
 
     /// <summary>The phase of each of the task's sub-tasks by subOperationId (null while only unknown states arrived).</summary>

@@ -44,7 +44,7 @@ public sealed partial class TaskReconciler(
 
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var candidates = await state.FindTasksWithStalledSubTasksAsync(now.AddMinutes(-upgrades.Value.StalledAfterMinutes), cancellationToken)
+        var candidates = await state.FindTasksWithStalledSubTasksAsync(TimeSpan.FromMinutes(upgrades.Value.StalledAfterMinutes), cancellationToken)
             .ConfigureAwait(false);
         var ordered = candidates
             .OrderBy(op => _lastReconciled.GetValueOrDefault(op, DateTimeOffset.MinValue))

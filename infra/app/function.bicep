@@ -197,8 +197,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     }
   }
 
-  // Every setting the code reads. Connections are identity-based (no keys); the platform secret is a Key Vault
-  // reference resolved with keyVaultReferenceIdentity. The host's storage is named by its service endpoints, which
+  // Every setting the code reads (the Platform__* ones by the reconciliation timer, which stays off without them;
+  // Platform__CaFile, a local file path, is left out). Connections are identity-based (no keys); the platform secret
+  // is a Key Vault reference resolved with keyVaultReferenceIdentity. The host's storage is named by its service endpoints, which
   // carry the cloud's own suffix (an account name alone makes the host assume the public cloud's).
   resource appSettings 'config' = {
     name: 'appsettings'
@@ -225,6 +226,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       Receiver__RetryAfterSeconds: '10'
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      Reconcile__IntervalMinutes: '15'
+      Reconcile__MaxTasksPerRun: '10'
+      Reconcile__MaxPlatformCallsPerRun: '60'
       Platform__BaseUrl: platformBaseUrl
       Platform__AppId: platformAppId
       Platform__AppSecret: hasPlatformAppSecret ? '@Microsoft.KeyVault(SecretUri=${platformAppSecretUri})' : ''
