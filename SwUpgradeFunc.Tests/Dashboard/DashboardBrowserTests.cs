@@ -1,0 +1,238 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpenQA.Selenium;
+using SwUpgradeFunc.Tests.TestSupport;
+
+namespace SwUpgradeFunc.Tests.Dashboard;
+
+/// <summary>
+/// The operator page in a real headless Chromium against the app on Kestrel, fed by pushes through the receiver and
+/// the processor. Each test saves a screenshot under TestResults/dashboard.
+/// </summary>
+[Collection(DashboardBrowserCollection.Name)]
+public sealed class DashboardBrowserTests(DashboardBrowser browser)
+{
+    private static readonly SemaphoreSlim FleetSeeded = new(1, 1);
+    private static bool _fleetPushed;
+
+    private OpenQA.Selenium.Chrome.ChromeDriver Driver => browser.Driver;
+
+    /// <summary>A software rollout of 48 devices in every phase, some failed with the platform's error codes.</summary>
+    internal const string FleetTask = "op-2026-11-meter-fw-2.4.1";
+
+    internal static IEnumerable<JsonObject> FleetPushes()
+    {
+        var plan = new (int Count, string[] States, string? Result)[]
+        {
+            (30, ["downloading", "downloaded", "updating", "idle"], "SUCCESS"),
+            (6, ["downloading", "downloaded", "updating"], "FAIL"),
+            (5, ["downloading", "downloaded", "updating"], null),
+            (3, ["downloading", "downloaded"], null),
+            (4, ["downloading"], null),
+        };
+        var failures = new[] { ("E102", "checksum mismatch"), ("E207", "not enough flash space"), ("E310", "device rebooted during update") };
+        var device = 0;
+        foreach (var (count, states, result) in plan)
+        {
+            for (var i = 0; i < count; i++, device++)
+            {
+                var id = $"meter-{device + 1:D4}";
+                var sub = $"sub-{id}";
+                foreach (var state in states)
+                {
+                    yield return Pushes.SwState(state, id, FleetTask, sub);
+                }
+
+                if (result is not null)
+                {
+                    var push = Pushes.SwResult(result, id, FleetTask, sub);
+                    push["sourceVersion"] = "2.3.9";
+                    push["targetVersion"] = "2.4.1";
+                    push["curVersion"] = result == "SUCCESS" ? "2.4.1" : "2.3.9";
+                    if (result == "FAIL")
+                    {
+                        (push["errorCode"], push["resultDesc"]) = (failures[i % failures.Length].Item1, failures[i % failures.Length].Item2);
+                    }
+
+                    yield return push;
+                }
+            }
+        }
+    }
+
+    private async Task SeedFleet()
+    {
+        await FleetSeeded.WaitAsync();
+        try
+        {
+            if (!_fleetPushed)
+            {
+                await browser.Push(FleetPushes());
+                _fleetPushed = true;
+            }
+        }
+        finally
+        {
+            FleetSeeded.Release();
+        }
+    }
+
+    private Dictionary<string, int> LegendCounts(string scope) =>
+        Driver.FindElements(By.CssSelector(scope + " .legend li[data-phase]"))
+            .ToDictionary(li => li.GetAttribute("data-phase")!, li => int.Parse(li.GetAttribute("data-count")!, System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public async Task TaskView_BarShowsTheApisCounts_AsTextWithPercentages()
+    {
+        await SeedFleet();
+        using var api = await browser.Api($"/api/upgrades/{FleetTask}");
+        var total = api.RootElement.GetProperty("total").GetInt32();
+        var expected = api.RootElement.GetProperty("phases").EnumerateObject()
+            .Where(p => p.Value.GetInt32() > 0 && p.Name != "none")
+            .ToDictionary(p => p.Name, p => p.Value.GetInt32());
+
+        using (browser.ScreenshotWhenDone(nameof(TaskView_BarShowsTheApisCounts_AsTextWithPercentages)))
+        {
+            browser.Open($"#/task/{FleetTask}");
+            DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector(".summary .bar-large .legend li")).Count > 0, "the task's bar");
+
+            var shown = LegendCounts(".summary .bar-large").Where(p => p.Value > 0 && p.Key != "stalled").ToDictionary();
+            Assert.Equal(expected.OrderBy(p => p.Key), shown.OrderBy(p => p.Key));
+            Assert.Equal(48, total);
+            var failed = Driver.FindElement(By.CssSelector(".summary .bar-large .legend li[data-phase='failed']")).Text;
+            Assert.Equal($"failed {expected["failed"]} ({expected["failed"] * 100.0 / total:F1}%)", failed);
+            Assert.Equal(expected.Count, Driver.FindElements(By.CssSelector(".summary .bar-large .bar-track .segment")).Count);
+            var rows = Driver.FindElements(By.CssSelector("#subtasks tbody tr"));
+            Assert.Equal(total, rows.Count);
+        }
+    }
+
+    [Fact]
+    public async Task DeviceView_ShowsThePushesInReceivedOrder_WithTheirVerdicts()
+    {
+        const string device = "meter-timeline";
+        const string op = "op-timeline";
+        var sent = new[]
+        {
+            Pushes.SwState("downloaded", device, op, "sub-t"),
+            Pushes.SwState("updating", device, op, "sub-t"),
+            Pushes.SwState("downloading", device, op, "sub-t"), // late: an earlier state after a later one
+            Pushes.SwState("idle", device, op, "sub-t"),
+            Pushes.SwResult("SUCCESS", device, op, "sub-t"),
+        };
+        await browser.Push(sent, parallelism: 1);
+        using var api = await browser.Api($"/api/devices/{device}/upgrades");
+        var history = api.RootElement.GetProperty("subTasks")[0].GetProperty("history").EnumerateArray()
+            .Select(h => (h.GetProperty("value").GetString(), h.GetProperty("verdict").GetString())).ToList();
+
+        using (browser.ScreenshotWhenDone(nameof(DeviceView_ShowsThePushesInReceivedOrder_WithTheirVerdicts)))
+        {
+            browser.Open($"#/device/{device}");
+            var rows = DashboardBrowser.WaitFor(() =>
+            {
+                var found = Driver.FindElements(By.CssSelector(".subtask tbody tr"));
+                return found.Count == sent.Length ? found.ToList() : null;
+            }, "the device's timeline");
+
+            var shown = rows!.Select(r => (r.FindElement(By.CssSelector("td[data-label='Value']")).Text,
+                r.FindElement(By.CssSelector("td[data-label='Verdict']")).Text)).ToList();
+            Assert.Equal(["downloaded", "updating", "downloading", "idle", "SUCCESS"], shown.Select(s => s.Item1));
+            Assert.Equal(history, shown.Select(s => ((string?)s.Item1, (string?)s.Item2)));
+            Assert.Equal(["advanced-skipping-steps", "advanced", "stale", "advanced", "settled"], shown.Select(s => s.Item2));
+            Assert.Contains("swUpgradeStateChangeNotify", rows![0].Text, StringComparison.Ordinal);
+            Assert.Contains("2.0.0", Driver.FindElement(By.CssSelector(".subtask .facts")).Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task APushSentWhileThePageIsOpen_AppearsWithinOneRefresh()
+    {
+        const string op = "op-live";
+        await browser.Push([Pushes.SwState("downloading", "meter-live-1", op, "sub-live-1")]);
+
+        using (browser.ScreenshotWhenDone(nameof(APushSentWhileThePageIsOpen_AppearsWithinOneRefresh)))
+        {
+            browser.Open($"#/task/{op}");
+            DashboardBrowser.WaitFor(() => LegendCounts(".summary").GetValueOrDefault("downloading") == 1, "the first push");
+            Assert.Equal(0, LegendCounts(".summary").GetValueOrDefault("updating"));
+
+            await browser.Push([
+                Pushes.SwState("updating", "meter-live-1", op, "sub-live-1"),
+                Pushes.SwState("downloading", "meter-live-2", op, "sub-live-2"),
+            ]);
+
+            // One refresh is 5 s; the margin covers the request itself.
+            DashboardBrowser.WaitFor(() => LegendCounts(".summary").GetValueOrDefault("updating") == 1, "the new push on the page", TimeSpan.FromSeconds(7));
+            Assert.Equal(1, LegendCounts(".summary").GetValueOrDefault("downloading"));
+            Assert.Equal(2, Driver.FindElements(By.CssSelector("#subtasks tbody tr")).Count);
+            Assert.Matches(@"^Updated \d+ s ago", Driver.FindElement(By.Id("updated")).Text);
+        }
+    }
+
+    [Fact]
+    public async Task AWrongKey_BringsThePromptBack_AndTheRightKeyOpensTheView()
+    {
+        await SeedFleet();
+        using (browser.ScreenshotWhenDone(nameof(AWrongKey_BringsThePromptBack_AndTheRightKeyOpensTheView)))
+        {
+            browser.Open("#/");
+            Driver.ExecuteScript("sessionStorage.setItem('swupgrade.functionKey', 'not-the-key');");
+            Driver.Navigate().GoToUrl(new Uri(browser.Host.BaseAddress, $"/dashboard#/task/{FleetTask}"));
+
+            DashboardBrowser.WaitFor(() => Driver.FindElement(By.Id("key-view")).Displayed, "the key prompt");
+            Assert.True(Driver.FindElement(By.Id("key-error")).Displayed);
+            Assert.False(Driver.FindElement(By.Id("view")).Displayed);
+            Assert.Equal("key-input", Driver.SwitchTo().ActiveElement().GetAttribute("id"));
+            Assert.Null(Driver.ExecuteScript("return sessionStorage.getItem('swupgrade.functionKey');"));
+            Assert.DoesNotContain("not-the-key", Driver.Url, StringComparison.Ordinal);
+            browser.SaveScreenshot(nameof(AWrongKey_BringsThePromptBack_AndTheRightKeyOpensTheView) + "-prompt");
+
+            browser.EnterKey(browser.Host.FunctionKey);
+
+            DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector(".summary .legend li")).Count > 0, "the task after the right key");
+            Assert.False(Driver.FindElement(By.Id("key-view")).Displayed);
+            Assert.DoesNotContain(browser.Host.FunctionKey, Driver.Url, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task AnApiError_KeepsTheLastDataAndShowsABanner()
+    {
+        using (browser.ScreenshotWhenDone(nameof(AnApiError_KeepsTheLastDataAndShowsABanner)))
+        {
+            browser.Open("#/task/op-never-pushed");
+
+            var banner = DashboardBrowser.WaitFor(() => Driver.FindElement(By.Id("banner")) is { Displayed: true } b ? b : null, "the error banner");
+            Assert.Contains("404", banner!.Text, StringComparison.Ordinal);
+            Assert.Contains("No push has been recorded", banner.Text, StringComparison.Ordinal);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task At390PixelsWide_ThePageHasNoHorizontalScroll()
+    {
+        await SeedFleet();
+        using (browser.Viewport(390, 844))
+        {
+            foreach (var (hash, name) in new[] { ($"#/task/{FleetTask}", "task"), ("#/device/meter-0031", "device") })
+            {
+                browser.Open(hash);
+                DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector("tbody tr")).Count > 0, $"the {name} view");
+                var (scrollWidth, viewportWidth) = ScrollAndViewportWidth();
+                browser.SaveScreenshot($"{nameof(At390PixelsWide_ThePageHasNoHorizontalScroll)}-{name}");
+                Assert.Equal(390L, viewportWidth);
+                Assert.True(scrollWidth <= viewportWidth, $"{name} view: {scrollWidth} px of content in a {viewportWidth} px viewport");
+            }
+        }
+    }
+
+    private (long ScrollWidth, long ViewportWidth) ScrollAndViewportWidth()
+    {
+        var widths = (IReadOnlyCollection<object?>)Driver.ExecuteScript(
+            "return [document.documentElement.scrollWidth, window.innerWidth];")!;
+        var values = widths.Select(w => Convert.ToInt64(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return (values[0], values[1]);
+    }
+}
