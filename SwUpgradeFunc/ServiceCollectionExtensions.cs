@@ -18,8 +18,13 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<ReceiverOptions>().Bind(configuration.GetSection(ReceiverOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<NotificationQueueOptions>().Bind(configuration.GetSection(NotificationQueueOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        // The queue name is a top-level key (NotificationQueueOptions.QueueNameSetting), shared with the trigger.
+        services.AddOptions<NotificationQueueOptions>().Bind(configuration)
+            .ValidateDataAnnotations()
+            .Validate(_ => configuration[NotificationQueueOptions.RetiredQueueNameSetting] is null,
+                "Notifications__QueueName (Notifications:QueueName) is no longer read: set " +
+                $"{NotificationQueueOptions.QueueNameSetting} instead, the setting the queue trigger binds.")
+            .ValidateOnStart();
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 

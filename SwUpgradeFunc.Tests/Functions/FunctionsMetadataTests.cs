@@ -42,7 +42,9 @@ public class FunctionsMetadataTests
         var trigger = Trigger("ProcessNotification");
 
         Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
-        Assert.Equal("%Notifications:QueueName%", trigger["queueName"]!.GetValue<string>());
+        // One flat setting name (no ':' or '__'), the one the receiver's options read: the scale controller resolves
+        // it against the app settings as it is written.
+        Assert.Equal("%NotificationsQueueName%", trigger["queueName"]!.GetValue<string>());
         Assert.Equal("SwUpgradeStorage", trigger["connection"]!.GetValue<string>());
         Assert.Equal("String", trigger["dataType"]!.GetValue<string>());
     }
