@@ -108,7 +108,9 @@
       cache: 'no-store',
       credentials: 'omit'
     }).then(function (response) {
-      if (response.status === 401 || response.status === 403) { throw new KeyNeeded(true); }
+      // 401 is the host refusing the key; a 403 comes from the site's access restrictions, which a key cannot fix.
+      if (response.status === 401) { throw new KeyNeeded(true); }
+      if (response.status === 403) { throw new ApiError('The site refused the request (403): this address may not be allowed to reach the app.'); }
       if (response.ok) { return response; }
       return response.text().then(function (body) {
         var detail = '';
