@@ -34,6 +34,52 @@ public sealed class DashboardBrowser : IAsyncLifetime
 
     public ChromeDriver Driver { get; private set; } = null!;
 
+    /// <summary>A software rollout of 48 devices in every phase, some failed with the platform's error codes.</summary>
+    public const string FleetTask = "op-2026-11-meter-fw-2.4.1";
+
+    public static IEnumerable<JsonObject> FleetPushes()
+    {
+        var plan = new (int Count, string[] States, string? Result)[]
+        {
+            (30, ["downloading", "downloaded", "updating", "idle"], "SUCCESS"),
+            (6, ["downloading", "downloaded", "updating"], "FAIL"),
+            (5, ["downloading", "downloaded", "updating"], null),
+            (3, ["downloading", "downloaded"], null),
+            (4, ["downloading"], null),
+        };
+        var failures = new[] { ("E102", "checksum mismatch"), ("E207", "not enough flash space"), ("E310", "device rebooted during update") };
+        var device = 0;
+        foreach (var (count, states, result) in plan)
+        {
+            for (var i = 0; i < count; i++, device++)
+            {
+                var id = $"meter-{device + 1:D4}";
+                var sub = $"sub-{id}";
+                foreach (var state in states)
+                {
+                    yield return Pushes.SwState(state, id, FleetTask, sub);
+                }
+
+                if (result is not null)
+                {
+                    var push = Pushes.SwResult(result, id, FleetTask, sub);
+                    push["sourceVersion"] = "2.3.9";
+                    push["targetVersion"] = "2.4.1";
+                    push["curVersion"] = result == "SUCCESS" ? "2.4.1" : "2.3.9";
+                    if (result == "FAIL")
+                    {
+                        (push["errorCode"], push["resultDesc"]) = (failures[i % failures.Length].Item1, failures[i % failures.Length].Item2);
+                    }
+
+                    yield return push;
+                }
+            }
+        }
+    }
+
+    /// <summary>The fleet's devices whose upgrade failed.</summary>
+    public static IReadOnlyList<string> FailedDevices { get; } = [.. Enumerable.Range(31, 6).Select(n => $"meter-{n:D4}")];
+
     public static string ScreenshotDirectory { get; } = RepositoryPaths.Combine("TestResults", "dashboard");
 
     public async Task InitializeAsync()
@@ -45,6 +91,7 @@ public sealed class DashboardBrowser : IAsyncLifetime
         Driver = SystemChromium.Start(Wide);
         Driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
         Directory.CreateDirectory(ScreenshotDirectory);
+        await Push(FleetPushes());
     }
 
     public async Task DisposeAsync()

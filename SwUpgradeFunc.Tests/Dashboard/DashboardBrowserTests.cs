@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
 using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Dashboard;
@@ -12,70 +13,9 @@ namespace SwUpgradeFunc.Tests.Dashboard;
 [Collection(DashboardBrowserCollection.Name)]
 public sealed class DashboardBrowserTests(DashboardBrowser browser)
 {
-    private static readonly SemaphoreSlim FleetSeeded = new(1, 1);
-    private static bool _fleetPushed;
+    private ChromeDriver Driver => browser.Driver;
 
-    private OpenQA.Selenium.Chrome.ChromeDriver Driver => browser.Driver;
-
-    /// <summary>A software rollout of 48 devices in every phase, some failed with the platform's error codes.</summary>
-    internal const string FleetTask = "op-2026-11-meter-fw-2.4.1";
-
-    internal static IEnumerable<JsonObject> FleetPushes()
-    {
-        var plan = new (int Count, string[] States, string? Result)[]
-        {
-            (30, ["downloading", "downloaded", "updating", "idle"], "SUCCESS"),
-            (6, ["downloading", "downloaded", "updating"], "FAIL"),
-            (5, ["downloading", "downloaded", "updating"], null),
-            (3, ["downloading", "downloaded"], null),
-            (4, ["downloading"], null),
-        };
-        var failures = new[] { ("E102", "checksum mismatch"), ("E207", "not enough flash space"), ("E310", "device rebooted during update") };
-        var device = 0;
-        foreach (var (count, states, result) in plan)
-        {
-            for (var i = 0; i < count; i++, device++)
-            {
-                var id = $"meter-{device + 1:D4}";
-                var sub = $"sub-{id}";
-                foreach (var state in states)
-                {
-                    yield return Pushes.SwState(state, id, FleetTask, sub);
-                }
-
-                if (result is not null)
-                {
-                    var push = Pushes.SwResult(result, id, FleetTask, sub);
-                    push["sourceVersion"] = "2.3.9";
-                    push["targetVersion"] = "2.4.1";
-                    push["curVersion"] = result == "SUCCESS" ? "2.4.1" : "2.3.9";
-                    if (result == "FAIL")
-                    {
-                        (push["errorCode"], push["resultDesc"]) = (failures[i % failures.Length].Item1, failures[i % failures.Length].Item2);
-                    }
-
-                    yield return push;
-                }
-            }
-        }
-    }
-
-    private async Task SeedFleet()
-    {
-        await FleetSeeded.WaitAsync();
-        try
-        {
-            if (!_fleetPushed)
-            {
-                await browser.Push(FleetPushes());
-                _fleetPushed = true;
-            }
-        }
-        finally
-        {
-            FleetSeeded.Release();
-        }
-    }
+    private const string FleetTask = DashboardBrowser.FleetTask;
 
     private Dictionary<string, int> LegendCounts(string scope) =>
         Driver.FindElements(By.CssSelector(scope + " .legend li[data-phase]"))
@@ -84,7 +24,6 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser)
     [Fact]
     public async Task TaskView_BarShowsTheApisCounts_AsTextWithPercentages()
     {
-        await SeedFleet();
         using var api = await browser.Api($"/api/upgrades/{FleetTask}");
         var total = api.RootElement.GetProperty("total").GetInt32();
         var expected = api.RootElement.GetProperty("phases").EnumerateObject()
@@ -172,7 +111,6 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser)
     [Fact]
     public async Task AWrongKey_BringsThePromptBack_AndTheRightKeyOpensTheView()
     {
-        await SeedFleet();
         using (browser.ScreenshotWhenDone(nameof(AWrongKey_BringsThePromptBack_AndTheRightKeyOpensTheView)))
         {
             browser.Open("#/");
@@ -213,7 +151,6 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser)
     [Fact]
     public async Task At390PixelsWide_ThePageHasNoHorizontalScroll()
     {
-        await SeedFleet();
         using (browser.Viewport(390, 844))
         {
             foreach (var (hash, name) in new[] { ($"#/task/{FleetTask}", "task"), ("#/device/meter-0031", "device") })

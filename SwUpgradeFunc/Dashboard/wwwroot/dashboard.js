@@ -256,9 +256,11 @@
     wrap.append(track);
     if (typeof stalled === 'number') {
       var stalledTrack = el('div', { 'class': 'bar-stalled', 'aria-hidden': 'true' });
-      var part = el('span', { 'class': 'segment phase-stalled', title: 'stalled: ' + stalled });
-      part.style.width = total > 0 ? (stalled * 100 / total) + '%' : '0';
-      stalledTrack.append(part);
+      if (stalled > 0 && total > 0) {
+        var part = el('span', { 'class': 'segment phase-stalled', title: 'stalled: ' + stalled });
+        part.style.width = (stalled * 100 / total) + '%';
+        stalledTrack.append(part);
+      }
       wrap.append(stalledTrack);
     }
     var legend = el('ul', { 'class': 'legend', 'aria-label': 'Sub-tasks by phase' });
