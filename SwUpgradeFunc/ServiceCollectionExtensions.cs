@@ -4,6 +4,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Storage;
@@ -28,6 +29,9 @@ public static class ServiceCollectionExtensions
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+
         services.AddAzureClients(clients =>
         {
             clients.AddClient<QueueServiceClient, QueueClientOptions>((options, _, provider) =>
@@ -43,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<NotificationReceiver>();
         services.TryAddSingleton<UpgradeStateStore>();
         services.TryAddSingleton<IPoisonQueue, StoragePoisonQueue>();
+        services.TryAddSingleton<ISettledEventPublisher, StorageSettledEventPublisher>();
         services.TryAddSingleton<NotificationProcessor>();
         services.AddHostedService<ReceiverStartupCheck>();
         return services;

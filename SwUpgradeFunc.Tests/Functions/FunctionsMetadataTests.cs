@@ -50,7 +50,10 @@ public class FunctionsMetadataTests
     }
 
     [Theory]
+    [InlineData("ListUpgrades", "api/upgrades")]
     [InlineData("GetUpgradeProgress", "api/upgrades/{operationId}")]
+    [InlineData("ListUpgradeSubTasks", "api/upgrades/{operationId}/subtasks")]
+    [InlineData("ExportUpgradeSubTasksCsv", "api/upgrades/{operationId}/subtasks.csv")]
     [InlineData("GetDeviceUpgrades", "api/devices/{deviceId}/upgrades")]
     public void StatusApi_IsGetOnly_BehindFunctionKeys(string function, string route)
     {
@@ -77,7 +80,8 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
-        Assert.Equal(["Dashboard", "DashboardAsset", "GetDeviceUpgrades", "GetUpgradeProgress", "MessageReceiver", "ProcessNotification"],
+        Assert.Equal(["Dashboard", "DashboardAsset", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
+                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "ProcessNotification"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 
