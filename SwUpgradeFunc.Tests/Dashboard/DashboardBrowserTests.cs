@@ -134,18 +134,42 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser)
     }
 
     [Fact]
-    public async Task AnApiError_KeepsTheLastDataAndShowsABanner()
+    public void AnApiError_KeepsTheLastDataAndShowsABanner()
     {
         using (browser.ScreenshotWhenDone(nameof(AnApiError_KeepsTheLastDataAndShowsABanner)))
         {
-            browser.Open("#/task/op-never-pushed");
+            browser.Open($"#/task/{FleetTask}");
+            DashboardBrowser.WaitFor(() => LegendCounts(".summary").GetValueOrDefault("succeeded") == 30, "the task's data");
 
-            var banner = DashboardBrowser.WaitFor(() => Driver.FindElement(By.Id("banner")) is { Displayed: true } b ? b : null, "the error banner");
-            Assert.Contains("404", banner!.Text, StringComparison.Ordinal);
-            Assert.Contains("No push has been recorded", banner.Text, StringComparison.Ordinal);
+            // From now on the API answers 503 with a problem detail, as it does when storage is down.
+            Driver.ExecuteScript("""
+                window.fetch = () => Promise.resolve(new Response(
+                  JSON.stringify({ title: 'Storage unavailable', detail: 'The state store did not answer.' }),
+                  { status: 503, headers: { 'Content-Type': 'application/problem+json' } }));
+                """);
+            var banner = DashboardBrowser.WaitFor(() => Driver.FindElement(By.Id("banner")) is { Displayed: true } b ? b : null,
+                "the error banner", TimeSpan.FromSeconds(7))!;
+
+            Assert.Contains("503", banner.Text, StringComparison.Ordinal);
+            Assert.Contains("The state store did not answer.", banner.Text, StringComparison.Ordinal);
+            Assert.Equal(30, LegendCounts(".summary").GetValueOrDefault("succeeded"));
+            Assert.Equal(48, Driver.FindElements(By.CssSelector("#subtasks tbody tr")).Count);
         }
 
-        await Task.CompletedTask;
+        Driver.Navigate().Refresh(); // the next test gets the browser's own fetch back
+    }
+
+    [Fact]
+    public void AnUnknownTask_ShowsTheApisProblemInTheBanner()
+    {
+        using (browser.ScreenshotWhenDone(nameof(AnUnknownTask_ShowsTheApisProblemInTheBanner)))
+        {
+            browser.Open("#/task/op-never-pushed");
+
+            var banner = DashboardBrowser.WaitFor(() => Driver.FindElement(By.Id("banner")) is { Displayed: true } b ? b : null, "the error banner")!;
+            Assert.Contains("404", banner.Text, StringComparison.Ordinal);
+            Assert.Contains("No push has been recorded", banner.Text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -141,4 +141,38 @@ public sealed class DashboardTaskFilterTests(DashboardBrowser browser)
             Assert.Equal("false", pause.GetAttribute("aria-pressed"));
         }
     }
+
+    [Fact]
+    public async Task ASlowApi_GetsOneRequestAtATime_NeverAPileOfThem()
+    {
+        const string op = "op-slow";
+        await browser.Push([Pushes.SwState("downloading", "meter-slow-1", op, "sub-slow-1")]);
+        using (browser.ScreenshotWhenDone(nameof(ASlowApi_GetsOneRequestAtATime_NeverAPileOfThem)))
+        {
+            browser.Open($"#/task/{op}");
+            DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector(".summary .legend li[data-phase='downloading'][data-count='1']")).Count == 1, "the task");
+
+            // Every answer now takes 6 s, longer than the 5 s refresh: a timer that fires regardless would overlap requests.
+            Driver.ExecuteScript("""
+                window.calls = 0; window.inFlight = 0; window.maxInFlight = 0;
+                const original = window.fetch;
+                window.fetch = function () {
+                  window.calls++; window.inFlight++; window.maxInFlight = Math.max(window.maxInFlight, window.inFlight);
+                  const args = arguments;
+                  return new Promise(resolve => setTimeout(resolve, 6000))
+                    .then(() => original.apply(window, args))
+                    .finally(() => window.inFlight--);
+                };
+                """);
+            await Task.Delay(TimeSpan.FromSeconds(13));
+
+            var calls = Convert.ToInt64(Driver.ExecuteScript("return window.calls;"), CultureInfo.InvariantCulture);
+            var most = Convert.ToInt64(Driver.ExecuteScript("return window.maxInFlight;"), CultureInfo.InvariantCulture);
+            Assert.InRange(calls, 1, 2);
+            Assert.Equal(1, most);
+            Assert.Empty(Driver.FindElements(By.CssSelector("#banner:not([hidden])")));
+        }
+
+        Driver.Navigate().Refresh(); // the next test gets the browser's own fetch back
+    }
 }

@@ -165,6 +165,7 @@
     clearTimeout(state.timer);
     state.timer = null;
     if (state.controller) { state.controller.abort(); state.controller = null; }
+    document.body.removeAttribute('aria-busy');
   }
 
   function load() {
