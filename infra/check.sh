@@ -1,19 +1,31 @@
 #!/usr/bin/env sh
 # Builds and lints infra/main.bicep with the Bicep CLI restored from NuGet (tools/bicep/bicep.csproj,
-# package Azure.Bicep.CommandLine.linux-x64). Fails on any error or warning.
+# package Azure.Bicep.CommandLine.linux-x64). That package runs on Linux x64 only: elsewhere (macOS, Windows,
+# arm64) it uses BICEP_PATH, else `bicep` on PATH, else the copy `az bicep install` keeps in ~/.azure/bin.
+# Fails on any error or warning.
 # Usage: infra/check.sh [output-dir]   (the ARM JSON lands in output-dir/main.json, default: infra/bin)
 set -eu
 
 root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 outdir=${1:-"$root/infra/bin"}
 
-dotnet restore "$root/tools/bicep/bicep.csproj" --nologo --verbosity quiet
-
-version=$(sed -n 's:.*<BicepVersion>\(.*\)</BicepVersion>.*:\1:p' "$root/tools/bicep/bicep.csproj")
-packages=${NUGET_PACKAGES:-"$HOME/.nuget/packages"}
-bicep=${BICEP_PATH:-"$packages/azure.bicep.commandline.linux-x64/$version/tools/bicep"}
+if [ -n "${BICEP_PATH:-}" ]; then
+  bicep=$BICEP_PATH
+elif [ "$(uname -s)" = Linux ] && [ "$(uname -m)" = x86_64 ]; then
+  dotnet restore "$root/tools/bicep/bicep.csproj" --nologo --verbosity quiet
+  version=$(sed -n 's:.*<BicepVersion>\(.*\)</BicepVersion>.*:\1:p' "$root/tools/bicep/bicep.csproj")
+  packages=${NUGET_PACKAGES:-"$HOME/.nuget/packages"}
+  bicep="$packages/azure.bicep.commandline.linux-x64/$version/tools/bicep"
+elif command -v bicep >/dev/null 2>&1; then
+  bicep=$(command -v bicep)
+elif [ -f "$HOME/.azure/bin/bicep" ]; then
+  bicep="$HOME/.azure/bin/bicep"
+else
+  echo "check.sh: the NuGet Bicep CLI runs on Linux x64 only; install one (az bicep install) or set BICEP_PATH" >&2
+  exit 1
+fi
 if [ ! -f "$bicep" ]; then
-  echo "check.sh: Bicep CLI not found at $bicep after restore" >&2
+  echo "check.sh: Bicep CLI not found at $bicep" >&2
   exit 1
 fi
 [ -x "$bicep" ] || chmod +x "$bicep"

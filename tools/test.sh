@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: installs the local tools the tests start (Azurite, from tools/local; Chromium and chromedriver from
-# Debian's packages for the operator page's browser tests), runs `dotnet test` on the solution and ends with one line
-# "N passed, N failed". Needs the .NET 10 SDK and Node.js 20+.
+# Runs every test: installs the local tools the tests start (Azurite, from tools/local, when missing or changed;
+# Chromium and chromedriver from Debian's packages for the operator page's browser tests), runs `dotnet test` on the
+# solution and ends with one line "N passed, N failed". Needs the .NET 10 SDK and Node.js 20+.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,10 +12,18 @@ for tool in dotnet node npm; do
   fi
 done
 
-echo "== installing Azurite (npm ci --prefix tools/local)"
-if ! npm ci --prefix tools/local --no-audit --no-fund --loglevel=error; then
-  echo "test.sh: npm ci in tools/local failed; the Azurite-backed tests cannot run." >&2
-  exit 2
+# npm ci only when tools/local/node_modules is missing or was installed from another package-lock.json (a copy of
+# the lock file it was installed from is kept in node_modules as the stamp).
+stamp=tools/local/node_modules/.installed-package-lock.json
+if [ -d tools/local/node_modules ] && cmp -s tools/local/package-lock.json "$stamp"; then
+  echo "== Azurite already installed (tools/local/node_modules matches package-lock.json)"
+else
+  echo "== installing Azurite (npm ci --prefix tools/local)"
+  if ! npm ci --prefix tools/local --no-audit --no-fund --loglevel=error; then
+    echo "test.sh: npm ci in tools/local failed; the Azurite-backed tests cannot run." >&2
+    exit 2
+  fi
+  cp tools/local/package-lock.json "$stamp"
 fi
 
 echo "== restoring the repository's dotnet tools (PowerShell, for the hook tests)"
@@ -37,8 +45,10 @@ else
   echo "  apt-get update && apt-get install -y chromium chromium-driver" >&2
 fi
 
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+# Results stay in TestResults/ (git-ignored) for reading after the run; only this run's files are in it.
+results=TestResults
+rm -rf "$results"
+mkdir -p "$results"
 
 echo "== dotnet test"
 dotnet test SwUpgradeFunc.slnx -c Release --logger "trx;LogFilePrefix=run" --results-directory "$results" "$@" 2>&1 \
@@ -46,20 +56,16 @@ dotnet test SwUpgradeFunc.slnx -c Release --logger "trx;LogFilePrefix=run" --res
 status=${PIPESTATUS[0]}
 
 # Count from the TRX files rather than from dotnet's console summary, whose wording changes between SDKs.
-read -r passed failed < <(
-  python3 - "$results" <<'PY'
-import glob, sys, xml.etree.ElementTree as ET
-ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-passed = failed = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
-    if counters is None:
-        continue
-    passed += int(counters.get("passed", 0))
-    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
-print(passed, failed)
-PY
-)
+# Each TRX has one <Counters total=".." passed=".." failed=".." error=".." timeout=".." aborted=".." .../> element.
+counter() { # counter NAME: the sum of that attribute over every TRX file
+  local sum=0 n
+  for n in $(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9][0-9]*'); do
+    sum=$((sum + n))
+  done
+  echo "$sum"
+}
+passed=$(counter passed)
+failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
 passed=${passed:-0}
 failed=${failed:-0}
 
@@ -72,5 +78,6 @@ if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   failed=1
 fi
 
+echo "test.sh: results (TRX and console log) in $results/"
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

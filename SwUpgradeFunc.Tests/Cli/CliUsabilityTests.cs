@@ -109,13 +109,12 @@ public sealed class CliUsabilityTests : IAsyncLifetime
     {
         var data = new TheoryData<string[]>();
         var context = new CliContext { Stdout = TextWriter.Null, Stderr = TextWriter.Null, Environment = new Dictionary<string, string?>() };
-        var root = CliApp.BuildRootCommand(context);
-        Visit(root, []);
+        Visit(CliApp.BuildRootCommand(context), [], []);
         return data;
 
-        void Visit(Command command, string[] path)
+        void Visit(Command command, string[] path, Option[] inherited)
         {
-            var options = command.Options.Concat(AncestorsRecursiveOptions(command)).Distinct();
+            var options = command.Options.Concat(inherited).Distinct();
             foreach (var option in options)
             {
                 if (option.Arity.MaximumNumberOfValues == 0 || option.ValueType == typeof(bool) || option.Name is "--help" or "-h" or "--version")
@@ -132,12 +131,9 @@ public sealed class CliUsabilityTests : IAsyncLifetime
 
             foreach (var sub in command.Subcommands)
             {
-                Visit(sub, [.. path, sub.Name]);
+                Visit(sub, [.. path, sub.Name], [.. inherited, .. command.Options.Where(o => o.Recursive)]);
             }
         }
-
-        IEnumerable<Option> AncestorsRecursiveOptions(Command command) =>
-            command is RootCommand ? [] : root.Options.Where(o => o.Recursive);
     }
 
     [Theory]

@@ -151,10 +151,13 @@ public sealed partial class BicepTemplate : IDisposable
                 : throw new InvalidOperationException($"BICEP_PATH points to a missing file: {fromEnvironment}");
         }
 
-        if (!OperatingSystem.IsLinux())
+        // tools/bicep restores the linux-x64 Bicep CLI only. Elsewhere (macOS, Windows, arm64) use an installed one:
+        // `bicep` on PATH, or the copy `az bicep install` keeps in ~/.azure/bin.
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
         {
-            throw new InvalidOperationException(
-                "tools/bicep restores the linux-x64 Bicep CLI; on other systems set BICEP_PATH to a Bicep CLI.");
+            return InstalledBicep(Environment.GetEnvironmentVariable("PATH"), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)) ?? throw new InvalidOperationException(
+                "tools/bicep restores the linux-x64 Bicep CLI only. On this system install the Bicep CLI (`az bicep install`, "
+                + "or put `bicep` on PATH) or set BICEP_PATH to it.");
         }
 
         var project = Path.Combine(root, "tools", "bicep", "bicep.csproj");
@@ -182,6 +185,16 @@ public sealed partial class BicepTemplate : IDisposable
         }
 
         return bicep;
+    }
+
+    /// <summary>A Bicep CLI installed on this machine: on PATH, else where <c>az bicep install</c> puts it.</summary>
+    internal static string? InstalledBicep(string? path, string home)
+    {
+        var names = OperatingSystem.IsWindows() ? new[] { "bicep.exe", "bicep.cmd" } : ["bicep"];
+        var directories = (path ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append(Path.Combine(home, ".azure", "bin"));
+        return directories.SelectMany(d => names.Select(n => Path.Combine(d, n))).FirstOrDefault(File.Exists);
     }
 
     private static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> arguments, string workingDirectory)

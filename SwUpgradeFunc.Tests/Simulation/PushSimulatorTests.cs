@@ -71,6 +71,8 @@ public class PushSimulatorTests
             Assert.Contains("connection reset", f.Detail, StringComparison.Ordinal);
         });
         Assert.Equal(result.Failures.OrderBy(f => f.Push.Sequence), result.Failures);
+        Assert.Equal(20, result.Answered); // the latency percentiles cover these only
+        Assert.Equal(0, result.StoppedAfterConnectionFailures);
     }
 
     [Fact]

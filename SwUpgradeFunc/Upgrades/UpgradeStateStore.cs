@@ -297,7 +297,7 @@ public sealed class UpgradeStateStore : IDisposable
                     new TableTransactionAction(TableTransactionActionType.Add, record.ToEntity(activity)),
                     new TableTransactionAction(TableTransactionActionType.UpsertReplace, record.ToActivityEntity(activity)),
                 ], cancellationToken).ConfigureAwait(false)).Value;
-                return record with { ETag = responses[0].Headers.ETag ?? default };
+                return record with { ETag = responses[0].Headers.ETag ?? default, ActivityKey = activity };
             }
             catch (RequestFailedException ex) when (ex.Status == 409 && attempt < MaxAttempts)
             {
@@ -331,7 +331,8 @@ public sealed class UpgradeStateStore : IDisposable
             }
 
             var updated = record with { FirstUpdate = Min(record.FirstUpdate, receivedAt), LastUpdate = Max(record.LastUpdate, receivedAt) };
-            var oldActivity = StorageKeys.TaskActivityRow(record.LastUpdate, record.OperationId);
+            // The key the task row says its activity row has: the one that exists.
+            var oldActivity = record.ActivityKey ?? StorageKeys.TaskActivityRow(record.LastUpdate, record.OperationId);
             var newActivity = StorageKeys.TaskActivityRow(updated.LastUpdate, record.OperationId);
             var actions = new List<TableTransactionAction>
             {
@@ -346,10 +347,10 @@ public sealed class UpgradeStateStore : IDisposable
             try
             {
                 var responses = (await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Value;
-                _tasks[record.OperationId] = updated with { ETag = responses[0].Headers.ETag ?? default };
+                _tasks[record.OperationId] = updated with { ETag = responses[0].Headers.ETag ?? default, ActivityKey = newActivity };
                 return;
             }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
                 var read = await _table.GetEntityAsync<TableEntity>(StorageKeys.TasksPartition, StorageKeys.TaskRow(record.OperationId),
                     cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -841,10 +842,11 @@ public sealed class UpgradeStateStore : IDisposable
     }
 
     /// <summary>The task row: what the list shows of a task besides its counts.</summary>
-    private sealed record TaskRecord(string OperationId, string Kind, DateTimeOffset FirstUpdate, DateTimeOffset LastUpdate, ETag ETag)
+    private sealed record TaskRecord(string OperationId, string Kind, DateTimeOffset FirstUpdate, DateTimeOffset LastUpdate, ETag ETag,
+        string? ActivityKey = null)
     {
         public static TaskRecord From(TableEntity e) => new(e.GetString("OperationId"), e.GetString("Kind") ?? "software",
-            e.GetDateTimeOffset("FirstUpdate") ?? default, e.GetDateTimeOffset("LastUpdate") ?? default, e.ETag);
+            e.GetDateTimeOffset("FirstUpdate") ?? default, e.GetDateTimeOffset("LastUpdate") ?? default, e.ETag, e.GetString("ActivityKey"));
 
         public TableEntity ToEntity(string activityRow) => new(StorageKeys.TasksPartition, StorageKeys.TaskRow(OperationId))
         {

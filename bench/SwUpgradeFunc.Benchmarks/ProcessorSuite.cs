@@ -31,6 +31,7 @@ internal static class ProcessorSuite
         var service = new TableServiceClient(azurite.ConnectionString);
         var results = new List<LoadResult>();
         var ratios = new List<double>();
+        var transactionRatios = new List<double>();
         var problems = new List<string>();
         var counter = new RequestCounter();
         var requestNotes = new List<string>();
@@ -39,7 +40,7 @@ internal static class ProcessorSuite
             var operationId = $"bench-op-{round}-{Guid.NewGuid():N}";
             var messages = Fleet(operationId, devices);
             var processorFirst = round % 2 == 0;
-            LoadResult? bare = null, path = null;
+            LoadResult? bare = null, path = null, transaction = null;
             foreach (var which in processorFirst ? new[] { "processor", "bare" } : ["bare", "processor"])
             {
                 var tableName = $"bench{which}{round}{Guid.NewGuid():N}"[..32];
@@ -56,6 +57,11 @@ internal static class ProcessorSuite
 
                     bare = await LoadRun.RunAsync($"bare UpsertEntityAsync #{round}", count, settings.Concurrency, settings.RunLimit,
                         (i, ct) => table.UpsertEntityAsync(entities[i], TableUpdateMode.Replace, ct));
+
+                    // As many operations as the processor's transaction for a phase change (sub-task, counter, two phase
+                    // index and two active index rows), unconditional: what the storage itself charges for the batch.
+                    transaction = await LoadRun.RunAsync($"bare SubmitTransactionAsync, 6 operations #{round}", count, settings.Concurrency,
+                        settings.RunLimit, (i, ct) => table.SubmitTransactionAsync(TransactionLike(entities[i], i), ct));
                 }
                 else
                 {
@@ -96,8 +102,10 @@ internal static class ProcessorSuite
             }
 
             results.Add(bare!);
+            results.Add(transaction!);
             results.Add(path!);
             ratios.Add(path!.PerSecond / bare!.PerSecond);
+            transactionRatios.Add(path.PerSecond / transaction!.PerSecond);
         }
 
         report.Results(results);
@@ -107,6 +115,9 @@ internal static class ProcessorSuite
             $"processor/bare throughput ratio per round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; " +
             $"median {Report.Median(ratios):0.00}; median rates: processor {pathRate:0}/s " +
             $"(target >= {TargetPerSecond:0}/s: {(pathRate >= TargetPerSecond ? "met" : "MISSED")}), bare {bareRate:0}/s"));
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"processor/bare 6-operation transaction ratio per round: {string.Join(", ", transactionRatios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; " +
+            $"median {Report.Median(transactionRatios):0.00}"));
         report.Line("processor storage requests: " + string.Join("; ", requestNotes));
         report.Line(problems.Count == 0
             ? $"check: every device of every round settled as succeeded ({devices} devices per round)"
@@ -147,6 +158,22 @@ internal static class ProcessorSuite
             ["Payload"] = new string('x', Math.Max(1, size)),
             ["LastUpdate"] = DateTimeOffset.UtcNow,
         };
+    }
+
+    private static TableTransactionAction[] TransactionLike(TableEntity row, int i)
+    {
+        var index = new TableEntity(row.PartitionKey, "x") { ["DeviceId"] = row["DeviceId"], ["Phase"] = "downloading", ["LastUpdate"] = row["LastUpdate"] };
+        TableEntity Copy(string key) => new(index) { RowKey = key };
+        var sub = row.RowKey[2..];
+        return
+        [
+            new(TableTransactionActionType.UpsertReplace, row),
+            new(TableTransactionActionType.UpsertReplace, new TableEntity(row.PartitionKey, StorageKeys.CounterRow(i % StorageKeys.CounterShards)) { ["downloading"] = i }),
+            new(TableTransactionActionType.UpsertReplace, Copy($"p|a|{sub}")),
+            new(TableTransactionActionType.UpsertReplace, Copy($"p|b|{sub}")),
+            new(TableTransactionActionType.UpsertReplace, Copy($"a|x|{sub}")),
+            new(TableTransactionActionType.UpsertReplace, Copy($"a|y|{sub}")),
+        ];
     }
 
     private static ServiceProvider ProcessorServices(string connectionString, string tableName, RequestCounter counter)

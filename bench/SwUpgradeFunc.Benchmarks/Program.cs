@@ -9,7 +9,8 @@ const string Usage = """
 
     Suites:
       cpu     BenchmarkDotNet: the receiver's CPU work per notification (parse, validate, envelope), no storage.
-              Extra arguments go to BenchmarkDotNet (e.g. --filter '*Parse*').
+              --quick: one figure (parse + validate + envelope of a swUpgradeStateChangeNotify), about a minute.
+              Other arguments go to BenchmarkDotNet (e.g. --filter '*Parse*'); without --filter all run.
       queue   Against Azurite: the receiver path (the HTTP function's code) vs bare QueueClient.SendMessageAsync.
       processor
               Against Azurite: the processor path (NotificationProcessor) vs bare TableClient.UpsertEntityAsync.
@@ -70,10 +71,18 @@ catch (ArgumentException ex)
 
 static void RunCpu(string[] benchmarkArgs)
 {
-    // In-process: no generated project to build, which keeps the run short on a shared 2-core machine.
-    var config = DefaultConfig.Instance
-        .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(5).WithIterationCount(15))
-        .WithOptions(ConfigOptions.JoinSummary);
-    BenchmarkSwitcher.FromTypes([typeof(ReceiverCpuBenchmarks)])
-        .Run(benchmarkArgs.Length == 0 ? ["--filter", "*"] : benchmarkArgs, config);
+    // --quick: one figure, the target's (parse + validate + envelope of a swUpgradeStateChangeNotify), few iterations.
+    var quick = benchmarkArgs.Contains("--quick");
+    benchmarkArgs = [.. benchmarkArgs.Where(a => a != "--quick")];
+    ReceiverCpuBenchmarks.OnlySwState = quick;
+
+    // In-process: no generated project to build, which keeps the run short on a small machine.
+    var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance);
+    job = quick ? job.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5) : job.WithWarmupCount(5).WithIterationCount(15);
+    var config = DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.JoinSummary);
+
+    // Without a filter BenchmarkDotNet asks interactively which benchmarks to run: never wait for a keyboard.
+    var hasFilter = benchmarkArgs.Any(a => a is "--filter" or "-f" || a.StartsWith("--filter=", StringComparison.Ordinal));
+    string[] filter = hasFilter ? [] : ["--filter", quick ? "*ParseAndEnvelope*" : "*"];
+    BenchmarkSwitcher.FromTypes([typeof(ReceiverCpuBenchmarks)]).Run([.. benchmarkArgs, .. filter], config);
 }

@@ -22,8 +22,14 @@ public class ReceiverCpuBenchmarks : IDisposable
     private MemoryStream _stream = null!;
 
     /// <summary>Short labels, as BenchmarkDotNet cuts long parameter values: swState = swUpgradeStateChangeNotify, ...</summary>
-    [Params("swState", "swResult", "fwState", "fwResult")]
+    [ParamsSource(nameof(Pushes))]
     public string Push { get; set; } = "swState";
+
+    /// <summary>The pushes measured: all four, or only swState for the one-figure quick run (<c>cpu --quick</c>).</summary>
+    public static IEnumerable<string> Pushes => OnlySwState ? ["swState"] : ["swState", "swResult", "fwState", "fwResult"];
+
+    /// <summary>Set by <c>cpu --quick</c> before BenchmarkDotNet runs (in-process, so the setting reaches the benchmark).</summary>
+    public static bool OnlySwState { get; set; }
 
     private string NotifyType => Push switch
     {

@@ -104,6 +104,10 @@ public static class CliApp
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
+
+                // Ctrl+C is Program's: it cancels the token and every command ends with its own summary and exit 130,
+                // rather than the parser ending the process after a grace period.
+                ProcessTerminationTimeout = null,
             };
             return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
@@ -123,8 +127,8 @@ public static class CliApp
             + "Platform settings come from flags or the environment variables SWUPGRADE_PLATFORM_URL, SWUPGRADE_APP_ID, SWUPGRADE_APP_SECRET, "
             + "SWUPGRADE_CA_FILE, SWUPGRADE_CLIENT_CERT_FILE and SWUPGRADE_CLIENT_CERT_PASSWORD.\n"
             + "Exit codes: " + ExitCodes.Summary + ".");
+        // The platform options belong to the commands that talk to the platform (subscribe, subscriptions), not to simulate.
         var global = new GlobalOptions();
-        global.AddTo(root);
         foreach (var factory in CommandFactories)
         {
             root.Subcommands.Add(factory(context, global));

@@ -3,7 +3,7 @@ using SwUpgrade.Cli.Platform;
 
 namespace SwUpgrade.Cli.Commands;
 
-/// <summary>The options every command shares (recursive on the root command), and how they become client settings.</summary>
+/// <summary>The options of the commands that talk to the platform (recursive on each), and how they become client settings.</summary>
 public sealed class GlobalOptions
 {
     public const string PlatformUrlEnv = "SWUPGRADE_PLATFORM_URL";

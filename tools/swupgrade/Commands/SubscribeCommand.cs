@@ -39,6 +39,7 @@ public static class SubscribeCommand
             allUpgradeTypes,
             allowHttp,
         };
+        global.AddTo(command);
         command.Validators.Add(result =>
         {
             if (!CommandValues.TryGet(result, notifyTypes, out var given))

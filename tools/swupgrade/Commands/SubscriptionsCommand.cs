@@ -11,11 +11,13 @@ public static class SubscriptionsCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(global);
-        return new Command("subscriptions", "See and remove what is registered with the platform.")
+        var command = new Command("subscriptions", "See and remove what is registered with the platform.")
         {
             CreateList(context, global),
             CreateDelete(context, global),
         };
+        global.AddTo(command);
+        return command;
     }
 
     private static Command CreateList(CliContext context, GlobalOptions global)

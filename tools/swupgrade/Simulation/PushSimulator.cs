@@ -20,6 +20,15 @@ public sealed record SimulationResult(
     double P99Ms,
     bool StoppedByDuration)
 {
+    /// <summary>Sending stopped because this many pushes in a row could not connect to the target.</summary>
+    public int StoppedAfterConnectionFailures { get; init; }
+
+    /// <summary>Sending stopped because the run was cancelled (Ctrl+C).</summary>
+    public bool Cancelled { get; init; }
+
+    /// <summary>Pushes that got an HTTP answer (any status); the latency percentiles cover these only.</summary>
+    public int Answered { get; init; }
+
     /// <summary>Pushes answered (with any status) per second over the run.</summary>
     public double AchievedRate => Elapsed > TimeSpan.Zero ? Sent / Elapsed.TotalSeconds : 0;
 
@@ -43,28 +52,38 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
         var failures = new List<FailedPush>();
         var ok = 0;
         var sent = 0;
+        var answered = 0;
+        var connectionFailuresInARow = 0;
         var stopped = false;
         using var gate = new SemaphoreSlim(options.Concurrency, options.Concurrency);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = _time.GetTimestamp();
 
-        foreach (var push in schedule.Pushes)
+        try
         {
-            var wait = Pacer.DueAt(push.Sequence, options.Rate) - _time.GetElapsedTime(started);
-            if (wait > TimeSpan.FromMilliseconds(1))
+            foreach (var push in schedule.Pushes)
             {
-                await Task.Delay(wait < options.MaxDuration ? wait : options.MaxDuration, _time, cancellationToken)
-                    .ConfigureAwait(false);
-            }
+                var wait = Pacer.DueAt(push.Sequence, options.Rate) - _time.GetElapsedTime(started);
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait < options.MaxDuration ? wait : options.MaxDuration, _time, stop.Token)
+                        .ConfigureAwait(false);
+                }
 
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (_time.GetElapsedTime(started) >= options.MaxDuration)
-            {
-                gate.Release();
-                stopped = true;
-                break;
-            }
+                await gate.WaitAsync(stop.Token).ConfigureAwait(false);
+                if (_time.GetElapsedTime(started) >= options.MaxDuration)
+                {
+                    gate.Release();
+                    stopped = true;
+                    break;
+                }
 
-            _ = SendAsync(push);
+                _ = SendAsync(push);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Ctrl+C, or the target refused connections too often: stop sending, report what was sent.
         }
 
         // Drain: every slot back means every push in flight has its answer.
@@ -74,16 +93,21 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
         }
 
         var total = _time.GetElapsedTime(started);
+        var cancelled = cancellationToken.IsCancellationRequested;
         failures.Sort((a, b) => a.Push.Sequence.CompareTo(b.Push.Sequence));
         return new SimulationResult(schedule.Pushes.Count, sent, ok, failures, total, options.Rate,
-            latencies.Percentile(50), latencies.Percentile(95), latencies.Percentile(99), stopped);
+            latencies.Percentile(50), latencies.Percentile(95), latencies.Percentile(99), stopped)
+        {
+            Answered = answered,
+            Cancelled = cancelled,
+            StoppedAfterConnectionFailures = !cancelled && connectionFailuresInARow >= options.ConnectionFailureLimit ? connectionFailuresInARow : 0,
+        };
 
         async Task SendAsync(ScheduledPush push)
         {
             try
             {
-                var (status, detail, latency) = await PostAsync(options, push, cancellationToken).ConfigureAwait(false);
-                latencies.Record(latency);
+                var (status, detail, latency, notConnected) = await PostAsync(options, push, stop.Token).ConfigureAwait(false);
                 lock (failures)
                 {
                     sent++;
@@ -95,9 +119,31 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
                     {
                         failures.Add(new FailedPush(push, status, detail));
                     }
+
+                    if (notConnected)
+                    {
+                        if (++connectionFailuresInARow >= options.ConnectionFailureLimit)
+                        {
+                            stop.Cancel();
+                        }
+                    }
+                    else
+                    {
+                        connectionFailuresInARow = 0;
+                    }
+
+                    if (status > 0)
+                    {
+                        answered++;
+                        latencies.Record(latency);
+                    }
                 }
 
                 progress?.Report(push.Sequence);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Cut off by Ctrl+C or the stop: not counted as sent.
             }
             finally
             {
@@ -106,7 +152,7 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
         }
     }
 
-    private async Task<(int Status, string Detail, TimeSpan Latency)> PostAsync(SimulationOptions options, ScheduledPush push,
+    private async Task<(int Status, string Detail, TimeSpan Latency, bool NotConnected)> PostAsync(SimulationOptions options, ScheduledPush push,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, options.Target)
@@ -125,16 +171,20 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
             var detail = response.StatusCode == HttpStatusCode.OK
                 ? ""
                 : Truncate(await response.Content.ReadAsStringAsync(CancellationToken.None).ConfigureAwait(false), 300);
-            return ((int)response.StatusCode, detail, latency);
+            return ((int)response.StatusCode, detail, latency, false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return (0, $"no answer within {options.RequestTimeout.TotalSeconds:0} s (the platform counts this as a failure)",
-                Stopwatch.GetElapsedTime(begun));
+                Stopwatch.GetElapsedTime(begun), false);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+        {
+            return (0, $"could not connect: {ex.Message}", Stopwatch.GetElapsedTime(begun), true);
         }
         catch (HttpRequestException ex)
         {
-            return (0, $"request failed: {ex.Message}", Stopwatch.GetElapsedTime(begun));
+            return (0, $"request failed: {ex.Message}", Stopwatch.GetElapsedTime(begun), false);
         }
     }
 

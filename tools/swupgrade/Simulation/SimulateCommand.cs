@@ -99,14 +99,24 @@ public static class SimulateCommand
             Description = "Seconds to wait for the processor to catch up before verification fails.",
             DefaultValueFactory = _ => 60,
         };
+        var appId = new Option<string?>("--app-id")
+        {
+            Description = $"The appId the pushes carry (default: {GlobalOptions.AppIdEnv}, else swupgrade-simulator). The receiver's allow-list (Receiver__AllowedAppIds) must accept it, or every push gets 403.",
+            HelpName = "ID",
+        };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Write the report as JSON to stdout.",
+        };
 
         var command = new Command("simulate",
             "Act as the platform: push a fleet's upgrade lifecycles to a callback URL at a target rate, report the rate, "
-            + $"latency percentiles and every non-200; with --verify check the status API. Exit codes: 0 ok, 2 bad arguments, "
-            + $"{ExitPushesFailed} pushes not answered 200, {ExitVerificationFailed} verification failed.")
+            + $"latency percentiles and the pushes not answered 200; with --verify check the status API. Exit codes: 0 ok, 2 bad arguments, "
+            + $"{ExitPushesFailed} pushes not answered 200 (or nothing listening at the target), {ExitVerificationFailed} verification failed "
+            + $"(or the status API could not be read), {ExitCodes.Cancelled} cancelled (Ctrl+C); every run ends with the summary of what was sent.")
         {
             target, devices, rate, kind, duplicates, reorder, fail, seed, operationId, concurrency, maxDuration,
-            allowRemote, verify, statusUrl, functionKey, verifyTimeout,
+            allowRemote, verify, statusUrl, functionKey, verifyTimeout, appId, json,
         };
 
         command.SetAction(async (parse, ct) =>
@@ -124,7 +134,7 @@ public static class SimulateCommand
                 ReorderRatio = parse.GetValue(reorder),
                 FailRatio = parse.GetValue(fail),
                 Seed = parse.GetValue(seed),
-                AppId = parse.GetValue(global.AppId) ?? context.Env(GlobalOptions.AppIdEnv) ?? "swupgrade-simulator",
+                AppId = parse.GetValue(appId) ?? context.Env(GlobalOptions.AppIdEnv) ?? "swupgrade-simulator",
                 OperationId = parse.GetValue(operationId) ?? $"sim-{Guid.NewGuid():N}",
                 Concurrency = parse.GetValue(concurrency),
                 MaxDuration = Seconds(parse.GetValue(maxDuration)),
@@ -145,7 +155,7 @@ public static class SimulateCommand
                 return ExitCodes.BadArguments;
             }
 
-            return await RunAsync(context, options, parse.GetValue(global.Json), ct).ConfigureAwait(false);
+            return await RunAsync(context, options, parse.GetValue(json), ct).ConfigureAwait(false);
         });
         return command;
     }
@@ -172,21 +182,59 @@ public static class SimulateCommand
 
         var result = await new PushSimulator(http, context.TimeProvider).RunAsync(options, schedule, null, ct).ConfigureAwait(false);
         VerificationResult? verification = null;
-        if (options.Verify)
+        string? verifyError = null;
+        var cancelled = result.Cancelled;
+        if (options.Verify && !cancelled)
         {
-            verification = await new StatusVerifier(http, context.TimeProvider).VerifyAsync(options.EffectiveStatusBaseUrl,
-                options.FunctionKey, options.OperationId, schedule.Expected, options.VerifyTimeout, TimeSpan.FromSeconds(1), ct)
-                .ConfigureAwait(false);
+            try
+            {
+                verification = await new StatusVerifier(http, context.TimeProvider).VerifyAsync(options.EffectiveStatusBaseUrl,
+                    options.FunctionKey, options.OperationId, schedule.Expected, options.VerifyTimeout, TimeSpan.FromSeconds(1), ct)
+                    .ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                cancelled = true;
+            }
+            catch (StatusApiException e)
+            {
+                verifyError = e.Message;
+            }
         }
 
         if (json)
         {
-            await output.WriteLineAsync(ToJson(options, schedule, result, verification).ToJsonString(CommandRunner.JsonOutput))
-                .ConfigureAwait(false);
+            var node = ToJson(options, schedule, result, verification);
+            node["cancelled"] = cancelled;
+            if (verifyError is not null)
+            {
+                node["ok"] = false;
+                node["verifyError"] = verifyError;
+            }
+
+            await output.WriteLineAsync(node.ToJsonString(CommandRunner.JsonOutput)).ConfigureAwait(false);
         }
         else
         {
-            await WriteTextAsync(output, result, verification).ConfigureAwait(false);
+            await WriteTextAsync(output, options, result, verification).ConfigureAwait(false);
+        }
+
+        if (verifyError is not null)
+        {
+            await context.Stderr.WriteLineAsync("swupgrade: error: " + verifyError).ConfigureAwait(false);
+        }
+
+        if (cancelled)
+        {
+            await context.Stderr.WriteLineAsync("swupgrade: cancelled; the summary above covers what was sent until then.").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+
+        if (result.StoppedAfterConnectionFailures > 0)
+        {
+            await context.Stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"swupgrade: error: stopped after {result.StoppedAfterConnectionFailures} pushes in a row could not connect to {options.Target}: is the function app running at {options.Target.GetLeftPart(UriPartial.Authority)}?"))
+                .ConfigureAwait(false);
         }
 
         if (!result.AllOk)
@@ -194,15 +242,23 @@ public static class SimulateCommand
             return ExitPushesFailed;
         }
 
-        return verification is { AllReached: false } ? ExitVerificationFailed : ExitCodes.Ok;
+        return verifyError is not null || verification is { AllReached: false } ? ExitVerificationFailed : ExitCodes.Ok;
     }
 
-    private static async Task WriteTextAsync(TextWriter output, SimulationResult result, VerificationResult? verification)
+    /// <summary>At most this many failed pushes are listed one by one in the text report; JSON lists them all.</summary>
+    public const int FailuresListed = 20;
+
+    private static async Task WriteTextAsync(TextWriter output, SimulationOptions options, SimulationResult result, VerificationResult? verification)
     {
-        var stopped = result.StoppedByDuration ? " Stopped at the maximum duration." : "";
+        var stopped = result.Cancelled ? " Cancelled."
+            : result.StoppedAfterConnectionFailures > 0 ? " Stopped: nothing is accepting connections at the target."
+            : result.StoppedByDuration ? " Stopped at the maximum duration." : "";
+        var latency = result.Answered == 0
+            ? "no push was answered, so there is no latency"
+            : string.Create(CultureInfo.InvariantCulture, $"latency of the {result.Answered} answered: p50 {result.P50Ms:0.0} ms, p95 {result.P95Ms:0.0} ms, p99 {result.P99Ms:0.0} ms");
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Sent {result.Sent} of {result.Scheduled} pushes in {result.Elapsed.TotalSeconds:0.00} s: {result.AchievedRate:0.0}/s " +
-            $"(target {result.TargetRate:0.#}/s); latency p50 {result.P50Ms:0.0} ms, p95 {result.P95Ms:0.0} ms, p99 {result.P99Ms:0.0} ms.{stopped}"))
+            $"Sent {result.Sent} of {result.Scheduled} pushes to {options.Target} in {result.Elapsed.TotalSeconds:0.00} s: {result.AchievedRate:0.0}/s " +
+            $"(target {result.TargetRate:0.#}/s); {latency}.{stopped}"))
             .ConfigureAwait(false);
         var byStatus = result.Failures.Count == 0
             ? "."
@@ -210,11 +266,17 @@ public static class SimulateCommand
                 .Select(g => $"{StatusText(g.Key)}: {g.Count()}")) + ").";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Answered 200: {result.Ok}; not 200: {result.Failures.Count}{byStatus}")).ConfigureAwait(false);
-        foreach (var f in result.Failures)
+        foreach (var f in result.Failures.Take(FailuresListed))
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  push #{f.Push.Sequence} {f.Push.NotifyType} {f.Push.Value} device {f.Push.DeviceId}: " +
                 $"{StatusText(f.StatusCode)} {f.Detail}")).ConfigureAwait(false);
+        }
+
+        if (result.Failures.Count > FailuresListed)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  ... and {result.Failures.Count - FailuresListed} more (--json lists every one).")).ConfigureAwait(false);
         }
 
         if (verification is not null)
@@ -250,6 +312,8 @@ public static class SimulateCommand
             ["p50Ms"] = Round(result.P50Ms),
             ["p95Ms"] = Round(result.P95Ms),
             ["p99Ms"] = Round(result.P99Ms),
+            ["answered"] = result.Answered,
+            ["stoppedAfterConnectionFailures"] = result.StoppedAfterConnectionFailures,
             ["stoppedByDuration"] = result.StoppedByDuration,
             ["failures"] = new JsonArray([.. result.Failures.Select(f => (JsonNode)new JsonObject
             {

@@ -63,6 +63,9 @@ public sealed record SimulationOptions
 
     public bool AllowRemote { get; init; }
 
+    /// <summary>Sending stops after this many pushes in a row could not connect: nothing is listening at the target.</summary>
+    public int ConnectionFailureLimit { get; init; } = 5;
+
     /// <summary>After sending, query the status API until every device reached its final phase (or the verify timeout).</summary>
     public bool Verify { get; init; }
 

@@ -51,6 +51,9 @@ public sealed record VerificationResult(int Expected, int Reached, IReadOnlyList
 public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
 {
     public const int PageSize = 1000;
+
+    /// <summary>The longest wait for one page of the status API.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task<VerificationResult> VerifyAsync(Uri statusBaseUrl, string? functionKey, string operationId,
@@ -93,22 +96,45 @@ public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
                 request.Headers.Add("x-functions-key", functionKey);
             }
 
-            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotFound)
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(RequestTimeout);
+            var where = $"GET {request.RequestUri!.GetLeftPart(UriPartial.Path)}";
+            try
             {
-                return phases;
-            }
+                using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return phases;
+                }
 
-            if (!response.IsSuccessStatusCode)
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
+                        $"The status API refused the function key ({(int)response.StatusCode} for {where}): pass a key of the function app with --function-key or {SimulateCommand.FunctionKeyEnv}."));
+                }
+
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
+                        $"The status API answered {(int)response.StatusCode} for {where}, so verification could not finish."));
+                }
+
+                await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                using var json = await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false);
+                continuation = ReadPage(json.RootElement, phases);
+            }
+            catch (HttpRequestException e)
             {
-                throw new HttpRequestException(
-                    $"The status API answered {(int)response.StatusCode} for GET {request.RequestUri!.AbsolutePath}.",
-                    null, response.StatusCode);
+                throw new StatusApiException($"The status API could not be reached ({where}: {e.Message.TrimEnd('.')}): is the function app running there? Check --status-url.", e);
             }
-
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-            continuation = ReadPage(json.RootElement, phases);
+            catch (JsonException e)
+            {
+                throw new StatusApiException($"The status API's answer to {where} is not the expected JSON: check --status-url.", e);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new StatusApiException(string.Create(CultureInfo.InvariantCulture, $"The status API did not answer {where} within {RequestTimeout.TotalSeconds:0} s."), e);
+            }
         }
         while (continuation is not null);
 
@@ -135,5 +161,23 @@ public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
                token.GetString() is { Length: > 0 } value
             ? value
             : null;
+    }
+}
+
+/// <summary>The status API could not be read (unreachable, key refused, unexpected answer); verification cannot finish.</summary>
+public sealed class StatusApiException : Exception
+{
+    public StatusApiException()
+    {
+    }
+
+    public StatusApiException(string message)
+        : base(message)
+    {
+    }
+
+    public StatusApiException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
     }
 }
