@@ -12,7 +12,11 @@ using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Dashboard;
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// The browser tests run on their own, after the parallel ones: Chromium takes a core, and tests with time budgets
+/// (the receiver's 5 s enqueue) should not share the machine with it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class DashboardBrowserCollection : ICollectionFixture<DashboardBrowser>
 {
     public const string Name = "Dashboard browser";
