@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: installs the local tools the tests start (Azurite, from tools/local) when missing or changed, runs
-# `dotnet test` on the solution and ends with one line "N passed, N failed". Needs the .NET 10 SDK and Node.js 20+.
+# Runs every test: installs the local tools the tests start (Azurite, from tools/local, when missing or changed;
+# Chromium and chromedriver from Debian's packages for the operator page's browser tests), runs `dotnet test` on the
+# solution and ends with one line "N passed, N failed". Needs the .NET 10 SDK and Node.js 20+.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,19 @@ echo "== restoring the repository's dotnet tools (PowerShell, for the hook tests
 if ! dotnet tool restore; then
   echo "test.sh: dotnet tool restore failed; the PowerShell hook tests cannot run." >&2
   exit 2
+fi
+
+echo "== Chromium for the browser tests (Debian's chromium and chromium-driver)"
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+  echo "found $(/usr/bin/chromium --version 2>/dev/null)"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }; then
+    echo "test.sh: installing chromium failed; the browser tests will fail." >&2
+  fi
+else
+  # Not fatal here: the browser tests fail and name the same command; every other test still runs.
+  echo "test.sh: /usr/bin/chromium or /usr/bin/chromedriver is missing; run as root:" >&2
+  echo "  apt-get update && apt-get install -y chromium chromium-driver" >&2
 fi
 
 # Results stay in TestResults/ (git-ignored) for reading after the run; only this run's files are in it.

@@ -64,6 +64,19 @@ public class FunctionsMetadataTests
         Assert.Equal("Function", trigger["authLevel"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("Dashboard", "dashboard", "Shell")]
+    [InlineData("DashboardAsset", "dashboard/{asset}", "Asset")]
+    public void Dashboard_IsAnAnonymousGet_ThatHoldsNoData(string function, string route, string method)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal(route, trigger["route"]!.GetValue<string>());
+        Assert.Equal(["get"], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal("Anonymous", trigger["authLevel"]!.GetValue<string>());
+        Assert.Equal("SwUpgradeFunc.Functions.DashboardFunctions." + method, Function(function)["entryPoint"]!.GetValue<string>());
+    }
+
     [Fact]
     public void PostReconciliations_IsAPostOnlyRoute_BehindFunctionKeys()
     {
@@ -87,8 +100,8 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
-        Assert.Equal(["ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress", "ListUpgradeSubTasks", "ListUpgrades",
-                "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
+        Assert.Equal(["Dashboard", "DashboardAsset", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
+                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

@@ -36,7 +36,7 @@ public sealed class ReconcileCommandTests : IAsyncLifetime
                 ["SWUPGRADE_APP_SECRET"] = fake.Secret,
                 ["SWUPGRADE_CA_FILE"] = _scenario.Platform.Ca.CaFile,
                 ["SWUPGRADE_STATUS_URL"] = _scenario.Host.BaseAddress.ToString(),
-                ["SWUPGRADE_FUNCTION_KEY"] = "test-function-key",
+                ["SWUPGRADE_FUNCTION_KEY"] = _scenario.Host.FunctionKey,
             },
             ConfigureClient = o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(1),
         };
@@ -86,7 +86,7 @@ public sealed class ReconcileCommandTests : IAsyncLifetime
         Assert.Contains("Differ: 1 unknown here, 2 settled on the platform but not here, 1 settled differently.", run.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"settled-differently\s+sub-7\s+dev-7\s+success\s+2026-11-26T10:21:00Z\s+failed", run.Stdout);
         Assert.Contains("--repair", run.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain("test-function-key", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(_scenario.Host.FunctionKey, run.All, StringComparison.Ordinal);
     }
 
     [Fact]

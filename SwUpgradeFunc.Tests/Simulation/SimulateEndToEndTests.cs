@@ -24,7 +24,13 @@ public class SimulateEndToEndTests
         var driver = new QueueTriggerDriver(AzuriteServer.ConnectionString, queueName);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var context = new CliContext { Stdout = stdout, Stderr = stderr, Environment = new Dictionary<string, string?>() };
+        // The test host asks for its function key on the status API, as the Functions host does.
+        var context = new CliContext
+        {
+            Stdout = stdout,
+            Stderr = stderr,
+            Environment = new Dictionary<string, string?> { [SimulateCommand.FunctionKeyEnv] = host.FunctionKey },
+        };
 
         var simulate = CliApp.RunAsync(
         [
@@ -60,7 +66,12 @@ public class SimulateEndToEndTests
             ["Upgrades:TableName"] = AzuriteServer.NewName("sim"),
         });
         var stdout = new StringWriter();
-        var context = new CliContext { Stdout = stdout, Stderr = new StringWriter(), Environment = new Dictionary<string, string?>() };
+        var context = new CliContext
+        {
+            Stdout = stdout,
+            Stderr = new StringWriter(),
+            Environment = new Dictionary<string, string?> { [SimulateCommand.FunctionKeyEnv] = host.FunctionKey },
+        };
 
         var exitCode = await CliApp.RunAsync(
         [

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,23 +14,42 @@ namespace SwUpgradeFunc.Tests.TestSupport;
 /// Runs the function classes in-process behind Kestrel on 127.0.0.1 with the app's own service registrations
 /// (<see cref="ServiceCollectionExtensions.AddSwUpgradeFunc"/>). The Functions host cannot run here, so this stands in
 /// for its HTTP routing; the routes and methods themselves are asserted against functions.metadata separately.
+/// Like the host, it asks for a function key on every route that functions.metadata does not declare anonymous
+/// (401 without the key); <see cref="Client"/> sends it.
 /// </summary>
 public sealed class FunctionsTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly List<HttpClient> _clients = [];
 
-    private FunctionsTestHost(WebApplication app, Uri baseAddress)
+    /// <summary>The header the Functions host reads a function key from (the query's <c>code</c> works too).</summary>
+    public const string KeyHeader = "x-functions-key";
+
+    private FunctionsTestHost(WebApplication app, Uri baseAddress, string functionKey)
     {
         _app = app;
         BaseAddress = baseAddress;
+        FunctionKey = functionKey;
         Client = new HttpClient { BaseAddress = baseAddress };
+        Client.DefaultRequestHeaders.Add(KeyHeader, functionKey);
     }
+
+    /// <summary>The one function key this host accepts.</summary>
+    public string FunctionKey { get; }
 
     public Uri BaseAddress { get; }
 
     public HttpClient Client { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>A client that sends no function key, as a browser opening the page would; disposed with the host.</summary>
+    public HttpClient CreateClientWithoutKey()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        _clients.Add(client);
+        return client;
+    }
 
     /// <summary>The queue trigger function, created as the worker would create it.</summary>
     public Task InvokeProcessNotification(string message, Microsoft.Azure.Functions.Worker.FunctionContext context) =>
@@ -46,6 +66,19 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        var functionKey = Guid.NewGuid().ToString("N");
+        var anonymousRoutes = AnonymousRoutes();
+        app.Use(async (context, next) =>
+        {
+            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText?.TrimStart('/');
+            if (route is not null && !anonymousRoutes.Contains(route) && !HasKey(context.Request, functionKey))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
+
+            await next(context);
+        });
         app.MapPost("/" + MessageReceiverFunction.Route, async (HttpContext context) =>
         {
             var function = ActivatorUtilities.CreateInstance<MessageReceiverFunction>(context.RequestServices);
@@ -71,11 +104,32 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             var answer = (HttpAnswer)await function.Run(context.Request, operationId, context.RequestAborted);
             await answer.WriteAsync(context.Response);
         });
+        app.MapGet("/" + DashboardFunctions.ShellRoute, async (HttpContext context) =>
+        {
+            var answer = (HttpAnswer)new DashboardFunctions().Shell(context.Request);
+            await answer.WriteAsync(context.Response);
+        });
+        app.MapGet("/" + DashboardFunctions.AssetRoute, async (HttpContext context, string asset) =>
+        {
+            var answer = (HttpAnswer)new DashboardFunctions().Asset(context.Request, asset);
+            await answer.WriteAsync(context.Response);
+        });
 
         await app.StartAsync();
         var address = app.Urls.First();
-        return new FunctionsTestHost(app, new Uri(address));
+        return new FunctionsTestHost(app, new Uri(address), functionKey);
     }
+
+    private static HashSet<string> AnonymousRoutes() =>
+    [
+        .. Functions.FunctionsMetadataTests.Metadata()
+            .SelectMany(f => f!["bindings"]!.AsArray())
+            .Where(b => b!["type"]!.GetValue<string>() == "httpTrigger" && b["authLevel"]!.GetValue<string>() == "Anonymous")
+            .Select(b => b!["route"]!.GetValue<string>()),
+    ];
+
+    private static bool HasKey(HttpRequest request, string functionKey) =>
+        request.Headers[KeyHeader].ToString() == functionKey || request.Query["code"].ToString() == functionKey;
 
     private static async Task Status(HttpContext context, Func<UpgradeStatusFunctions, Task<Microsoft.AspNetCore.Mvc.IActionResult>> call)
     {
@@ -96,6 +150,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        _clients.ForEach(client => client.Dispose());
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

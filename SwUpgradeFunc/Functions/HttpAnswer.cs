@@ -30,6 +30,16 @@ public sealed class HttpAnswer : IActionResult
 
     public static HttpAnswer Json(int statusCode, byte[] utf8Json) => new(statusCode, utf8Json, "application/json; charset=utf-8", null);
 
+    /// <summary>Any body with its content type and headers; a null body answers with headers only (e.g. 304).</summary>
+    public static HttpAnswer Content(int statusCode, byte[]? body, string? contentType, IReadOnlyDictionary<string, string> headers) =>
+        new(statusCode, body, contentType, headers);
+
+    public string? ContentType => _contentType;
+
+    public IReadOnlyDictionary<string, string> Headers => _headers;
+
+    public ReadOnlyMemory<byte> Body => _body;
+
     public static HttpAnswer Problem(int statusCode, string reason, string title, string detail,
         IReadOnlyList<FieldError>? errors = null, TimeSpan? retryAfter = null)
     {

@@ -1,0 +1,543 @@
+// The operator page: reads the status API (docs/api.md) with a function key kept in sessionStorage.
+// No framework and no build step: the file is served as it is written.
+(function () {
+  'use strict';
+
+  var KEY_STORE = 'swupgrade.functionKey';
+  var REFRESH_MS = 5000;
+  var PAGE_SIZE = 50;
+  var PHASES = ['downloading', 'downloaded', 'updating', 'idle', 'succeeded', 'failed', 'none'];
+  var FILTERS = ['', 'downloading', 'downloaded', 'updating', 'idle', 'succeeded', 'failed', 'active', 'stalled'];
+
+  var state = {
+    route: null,
+    generation: 0,
+    controller: null,
+    timer: null,
+    paused: false,
+    lastSuccess: null,
+    pages: [null], // continuation tokens of the pages seen so far; the last one is the page shown
+    nodes: null // the current view's parts that a refresh fills
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  // Builds an element; text is always set as text, never parsed as HTML.
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) { return; }
+      if (name === 'text') { node.textContent = value; } else { node.setAttribute(name, value === true ? '' : value); }
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined) { continue; }
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function dash(value) { return value === null || value === undefined || value === '' ? '—' : String(value); }
+
+  function percent(count, total) { return total > 0 ? (count * 100 / total).toFixed(1) + '%' : '0.0%'; }
+
+  function relative(iso) {
+    var seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (isNaN(seconds)) { return '—'; }
+    if (seconds < 60) { return seconds + ' s ago'; }
+    if (seconds < 3600) { return Math.floor(seconds / 60) + ' min ago'; }
+    if (seconds < 86400) { return Math.floor(seconds / 3600) + ' h ago'; }
+    return Math.floor(seconds / 86400) + ' d ago';
+  }
+
+  function timeEl(iso) {
+    if (!iso) { return el('span', { text: '—' }); }
+    return el('time', { datetime: iso, title: new Date(iso).toLocaleString(), 'data-relative': iso, text: relative(iso) });
+  }
+
+  function absolute(iso) {
+    if (!iso) { return el('span', { text: '—' }); }
+    return el('time', { datetime: iso, text: new Date(iso).toLocaleString() });
+  }
+
+  // ---- routes: everything that can be shared lives in the hash; the key never does ----
+
+  function parseRoute(hash) {
+    var text = (hash || '').replace(/^#/, '');
+    var at = text.indexOf('?');
+    var path = at < 0 ? text : text.slice(0, at);
+    var params = new URLSearchParams(at < 0 ? '' : text.slice(at + 1));
+    var parts = path.split('/').filter(Boolean).map(function (part) {
+      try { return decodeURIComponent(part); } catch (e) { return part; }
+    });
+    if (parts[0] === 'task' && parts[1]) {
+      var phase = params.get('phase') || '';
+      return {
+        view: 'task', operationId: parts[1],
+        phase: FILTERS.indexOf(phase) >= 0 ? phase : '',
+        stalledAfter: params.get('stalledAfter') || ''
+      };
+    }
+    if (parts[0] === 'device' && parts[1]) { return { view: 'device', deviceId: parts[1] }; }
+    return { view: 'list' };
+  }
+
+  function taskHash(operationId, phase, stalledAfter) {
+    var params = new URLSearchParams();
+    if (phase) { params.set('phase', phase); }
+    if (stalledAfter) { params.set('stalledAfter', stalledAfter); }
+    var query = params.toString();
+    return '#/task/' + encodeURIComponent(operationId) + (query ? '?' + query : '');
+  }
+
+  function deviceHash(deviceId) { return '#/device/' + encodeURIComponent(deviceId); }
+
+  // ---- the API ----
+
+  function KeyNeeded(refused) { this.refused = refused; this.message = 'A function key is needed.'; }
+
+  function ApiError(message) { this.message = message; }
+
+  function api(path, signal, accept) {
+    var key = sessionStorage.getItem(KEY_STORE);
+    if (!key) { return Promise.reject(new KeyNeeded(false)); }
+    return fetch(path, {
+      headers: { 'x-functions-key': key, 'Accept': accept || 'application/json' },
+      signal: signal,
+      cache: 'no-store',
+      credentials: 'omit'
+    }).then(function (response) {
+      // 401 is the host refusing the key; a 403 comes from the site's access restrictions, which a key cannot fix.
+      if (response.status === 401) { throw new KeyNeeded(true); }
+      if (response.status === 403) { throw new ApiError('The site refused the request (403): this address may not be allowed to reach the app.'); }
+      if (response.ok) { return response; }
+      return response.text().then(function (body) {
+        var detail = '';
+        try { var problem = JSON.parse(body); detail = problem.detail || problem.title || ''; } catch (e) { detail = ''; }
+        throw new ApiError('The API answered ' + response.status + (detail ? ': ' + detail : '') + ' (' + path.split('?')[0] + ')');
+      });
+    }, function (error) {
+      if (error && error.name === 'AbortError') { throw error; }
+      throw new ApiError('The API could not be reached (' + (error && error.message ? error.message : 'network error') + ').');
+    });
+  }
+
+  function json(path, signal) { return api(path, signal).then(function (response) { return response.json(); }); }
+
+  function query(params) {
+    var search = new URLSearchParams();
+    Object.keys(params).forEach(function (name) {
+      if (params[name] !== null && params[name] !== undefined && params[name] !== '') { search.set(name, params[name]); }
+    });
+    var text = search.toString();
+    return text ? '?' + text : '';
+  }
+
+  function currentToken() { return state.pages[state.pages.length - 1]; }
+
+  function fetchView(route, signal) {
+    var token = currentToken();
+    if (route.view === 'list') {
+      return json('/api/upgrades' + query({ pageSize: 20, continuationToken: token }), signal)
+        .then(function (list) { return { list: list }; });
+    }
+    if (route.view === 'device') {
+      return json('/api/devices/' + encodeURIComponent(route.deviceId) + '/upgrades', signal)
+        .then(function (device) { return { device: device }; });
+    }
+    var base = '/api/upgrades/' + encodeURIComponent(route.operationId);
+    // Without a filter the task's own answer carries the first page of all its sub-tasks, so one request does.
+    if (!route.phase) {
+      return json(base + query({ pageSize: PAGE_SIZE, stalledAfter: route.stalledAfter, continuationToken: token }), signal)
+        .then(function (task) { return { task: task, page: task }; });
+    }
+    return Promise.all([
+      json(base + query({ pageSize: 1, stalledAfter: route.stalledAfter }), signal),
+      json(base + '/subtasks' + query({ phase: route.phase, pageSize: PAGE_SIZE, stalledAfter: route.stalledAfter, continuationToken: token }), signal)
+    ]).then(function (answers) { return { task: answers[0], page: answers[1] }; });
+  }
+
+  // ---- the refresh loop: one request at a time, the next one planned only when the last one ended ----
+
+  function stopLoading() {
+    state.generation++;
+    clearTimeout(state.timer);
+    state.timer = null;
+    if (state.controller) { state.controller.abort(); state.controller = null; }
+    document.body.removeAttribute('aria-busy');
+  }
+
+  function load() {
+    stopLoading();
+    if (!sessionStorage.getItem(KEY_STORE)) { askForKey(false); return; }
+    var generation = state.generation;
+    var controller = new AbortController();
+    state.controller = controller;
+    document.body.setAttribute('aria-busy', 'true');
+    fetchView(state.route, controller.signal).then(function (data) {
+      if (generation !== state.generation) { return; }
+      render(data);
+      state.lastSuccess = Date.now();
+      hideBanner();
+      tick();
+      plan(generation);
+    }, function (error) {
+      if (generation !== state.generation || (error && error.name === 'AbortError')) { return; }
+      if (error instanceof KeyNeeded) { askForKey(error.refused); return; }
+      showBanner(error && error.message ? error.message : String(error));
+      plan(generation);
+    }).then(function () {
+      if (state.controller === controller) { state.controller = null; }
+      if (generation === state.generation) { document.body.removeAttribute('aria-busy'); }
+    });
+  }
+
+  function plan(generation) {
+    if (state.paused || document.hidden || generation !== state.generation) { return; }
+    state.timer = setTimeout(load, REFRESH_MS);
+  }
+
+  function tick() {
+    var text;
+    if (state.lastSuccess === null) { text = 'Not loaded yet'; } else {
+      text = 'Updated ' + Math.max(0, Math.round((Date.now() - state.lastSuccess) / 1000)) + ' s ago';
+    }
+    if (state.paused) { text += ' · paused'; }
+    $('updated').textContent = text;
+    document.querySelectorAll('time[data-relative]').forEach(function (node) {
+      node.textContent = relative(node.getAttribute('data-relative'));
+    });
+  }
+
+  function showBanner(message) {
+    var banner = $('banner');
+    banner.textContent = message + ' Showing the last data received; retrying every ' + REFRESH_MS / 1000 + ' s.';
+    banner.hidden = false;
+  }
+
+  function hideBanner() { $('banner').hidden = true; $('banner').textContent = ''; }
+
+  // ---- the key ----
+
+  function askForKey(refused) {
+    stopLoading();
+    sessionStorage.removeItem(KEY_STORE);
+    $('view').hidden = true;
+    $('key-view').hidden = false;
+    $('key-error').hidden = !refused;
+    $('key-input').value = '';
+    $('key-input').focus();
+  }
+
+  function keyEntered(event) {
+    event.preventDefault();
+    var key = $('key-input').value.trim();
+    if (!key) { return; }
+    sessionStorage.setItem(KEY_STORE, key);
+    $('key-input').value = '';
+    $('key-view').hidden = true;
+    $('view').hidden = false;
+    showView();
+  }
+
+  // ---- views ----
+
+  function bar(phases, total, stalled, large) {
+    var wrap = el('div', { 'class': 'bar' + (large ? ' bar-large' : '') });
+    var track = el('div', { 'class': 'bar-track', 'aria-hidden': 'true' });
+    PHASES.forEach(function (phase) {
+      var count = phases[phase] || 0;
+      if (count > 0) {
+        var segment = el('span', { 'class': 'segment phase-' + phase, title: phase + ': ' + count });
+        segment.style.flexGrow = String(count);
+        track.append(segment);
+      }
+    });
+    wrap.append(track);
+    if (typeof stalled === 'number') {
+      var stalledTrack = el('div', { 'class': 'bar-stalled', 'aria-hidden': 'true' });
+      if (stalled > 0 && total > 0) {
+        var part = el('span', { 'class': 'segment phase-stalled', title: 'stalled: ' + stalled });
+        part.style.width = (stalled * 100 / total) + '%';
+        stalledTrack.append(part);
+      }
+      wrap.append(stalledTrack);
+    }
+    var legend = el('ul', { 'class': 'legend', 'aria-label': 'Sub-tasks by phase' });
+    PHASES.forEach(function (phase) {
+      var count = phases[phase] || 0;
+      if (count > 0 || (large && phase !== 'none')) { legend.append(legendItem(phase, count, total)); }
+    });
+    if (typeof stalled === 'number' && (stalled > 0 || large)) { legend.append(legendItem('stalled', stalled, total)); }
+    wrap.append(legend);
+    return wrap;
+  }
+
+  function legendItem(phase, count, total) {
+    return el('li', { 'data-phase': phase, 'data-count': String(count) },
+      el('span', { 'class': 'swatch phase-' + phase, 'aria-hidden': 'true' }),
+      phase + ' ', el('strong', { text: String(count) }), ' (' + percent(count, total) + ')');
+  }
+
+  function failure(task) {
+    if (task.failureRate === null || task.failureRate === undefined) {
+      return el('span', { 'class': 'rate', text: task.failureRate === null ? 'none settled' : '—' });
+    }
+    var text = (task.failureRate * 100).toFixed(1) + '% failed';
+    return task.alert
+      ? el('strong', { 'class': 'rate alert', 'data-alert': 'true' }, el('span', { 'aria-hidden': 'true', text: '⚠ ' }), text + ' — alert')
+      : el('span', { 'class': 'rate', text: text });
+  }
+
+  function pager(page, onPage) {
+    var nav = el('nav', { 'class': 'pager', 'aria-label': 'Pages' });
+    var previous = el('button', { type: 'button', 'data-focus': 'previous', disabled: state.pages.length <= 1, text: 'Previous page' });
+    var next = el('button', { type: 'button', 'data-focus': 'next', disabled: !page.continuationToken, text: 'Next page' });
+    previous.addEventListener('click', function () { state.pages.pop(); onPage(); });
+    next.addEventListener('click', function () { state.pages.push(page.continuationToken); onPage(); });
+    nav.append(previous, el('span', { 'class': 'page-number', text: 'Page ' + state.pages.length }), next);
+    return nav;
+  }
+
+  // Replaces a container's content, keeping keyboard focus on the same control when it is still there.
+  function fill(container, content) {
+    var active = document.activeElement;
+    var focusId = active && container.contains(active) ? active.getAttribute('data-focus') : null;
+    container.replaceChildren(content);
+    if (focusId) {
+      var again = container.querySelector('[data-focus="' + CSS.escape(focusId) + '"]');
+      if (again && !again.disabled) { again.focus(); }
+    }
+  }
+
+  function heading(text) { return el('h1', { tabindex: '-1', id: 'view-title', text: text }); }
+
+  function cell(label, content, className) {
+    return el('td', { 'data-label': label, 'class': className || null }, content);
+  }
+
+  function table(caption, headers, rows, emptyText) {
+    if (rows.length === 0) { return el('p', { 'class': 'empty', text: emptyText }); }
+    var head = el('tr');
+    headers.forEach(function (name) { head.append(el('th', { scope: 'col', text: name })); });
+    var body = el('tbody');
+    rows.forEach(function (row) { body.append(row); });
+    return el('table', { 'class': 'rows' }, el('caption', { text: caption }), el('thead', null, head), body);
+  }
+
+  function buildList() {
+    var openTask = el('form', { 'class': 'open-form', 'data-open': 'task' },
+      el('label', { 'for': 'open-task', text: 'Task (operationId)' }),
+      el('input', { id: 'open-task', name: 'id', required: true, autocomplete: 'off', spellcheck: 'false' }),
+      el('button', { type: 'submit', text: 'Open task' }));
+    var openDevice = el('form', { 'class': 'open-form', 'data-open': 'device' },
+      el('label', { 'for': 'open-device', text: 'Device (deviceId)' }),
+      el('input', { id: 'open-device', name: 'id', required: true, autocomplete: 'off', spellcheck: 'false' }),
+      el('button', { type: 'submit', text: 'Open device' }));
+    [openTask, openDevice].forEach(function (form) {
+      form.addEventListener('submit', function (event) {
+        event.preventDefault();
+        var id = form.elements.id.value.trim();
+        if (!id) { return; }
+        location.hash = form.getAttribute('data-open') === 'task' ? taskHash(id, '', '') : deviceHash(id);
+      });
+    });
+    var content = el('div', { id: 'list-content' });
+    $('view').replaceChildren(heading('Upgrade tasks'), el('div', { 'class': 'open-forms' }, openTask, openDevice), content);
+    return { content: content };
+  }
+
+  function renderList(data) {
+    var tasks = data.list.tasks || [];
+    var rows = tasks.map(function (task) {
+      return el('tr', { 'data-operation': task.operationId },
+        cell('Task', el('a', { href: taskHash(task.operationId, '', ''), 'data-focus': 'task:' + task.operationId, text: task.operationId })),
+        cell('Kind', dash(task.kind)),
+        cell('Progress', bar(task.phases || {}, task.total || 0, task.stalled, false), 'progress'),
+        cell('Failure rate', failure(task)),
+        cell('Last activity', timeEl(task.lastUpdate)));
+    });
+    var wrap = el('div', null,
+      table('Tasks, most recent activity first', ['Task', 'Kind', 'Progress', 'Failure rate', 'Last activity'], rows,
+        'No upgrade task has been recorded yet.'),
+      pager(data.list, load));
+    fill(state.nodes.content, wrap);
+  }
+
+  function buildTask(route) {
+    var all = el('a', { href: '#/', text: 'All tasks' });
+    var summary = el('div', { 'class': 'summary' });
+    var chips = el('nav', { 'class': 'chips', 'aria-label': 'Filter sub-tasks by phase' });
+    var stalledForm = el('form', { 'class': 'stalled-form' },
+      el('label', { 'for': 'stalled-after', text: 'Stalled after (ISO 8601, e.g. PT30M)' }),
+      el('input', { id: 'stalled-after', name: 'stalledAfter', autocomplete: 'off', spellcheck: 'false', size: '8', value: route.stalledAfter }),
+      el('button', { type: 'submit', text: 'Apply' }));
+    stalledForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      location.hash = taskHash(route.operationId, route.phase, stalledForm.elements.stalledAfter.value.trim());
+    });
+    var csv = el('button', { type: 'button', id: 'csv', text: 'Download CSV' + (route.phase ? ' (' + route.phase + ')' : '') });
+    csv.addEventListener('click', function () { downloadCsv(route, csv); });
+    var content = el('div', { id: 'subtasks' });
+    $('view').replaceChildren(
+      el('nav', { 'class': 'crumbs', 'aria-label': 'Breadcrumb' }, all),
+      heading('Task ' + route.operationId),
+      summary,
+      el('div', { 'class': 'filters' }, chips, stalledForm, csv),
+      content);
+    return { summary: summary, chips: chips, content: content, stalledInput: stalledForm.elements.stalledAfter };
+  }
+
+  function renderTask(route, data) {
+    var task = data.task;
+    var phases = task.phases || {};
+    var total = task.total || 0;
+    var facts = el('dl', { 'class': 'facts' });
+    [['Kind', dash(task.kind)], ['Sub-tasks', String(total)], ['Settled', dash(task.settled)], ['Active', dash(task.active)],
+      ['Failure rate', failure(task)], ['First push', absolute(task.firstUpdate)], ['Last activity', timeEl(task.lastUpdate)]]
+      .forEach(function (pair) { facts.append(el('div', null, el('dt', { text: pair[0] }), el('dd', null, pair[1]))); });
+    if (task.alert && task.failureRateThreshold !== undefined) {
+      facts.append(el('div', null, el('dt', { text: 'Alert when' }),
+        el('dd', { text: 'over ' + (task.failureRateThreshold * 100).toFixed(1) + '% failed with at least ' + task.failureRateMinSettled + ' settled' })));
+    }
+    fill(state.nodes.summary, el('div', null, bar(phases, total, task.stalled, true), facts));
+
+    if (task.stalledAfter && document.activeElement !== state.nodes.stalledInput && !route.stalledAfter) {
+      state.nodes.stalledInput.value = task.stalledAfter;
+    }
+    var chips = el('ul', { 'class': 'chip-list' });
+    FILTERS.forEach(function (phase) {
+      var count = phase === '' ? total : phase === 'active' ? task.active : phase === 'stalled' ? task.stalled : phases[phase] || 0;
+      var label = (phase || 'all') + (count === undefined || count === null ? '' : ' ' + count);
+      if (phase === 'stalled' && task.stalledAfter) { label += ' (after ' + task.stalledAfter + ')'; }
+      chips.append(el('li', null, el('a', {
+        'class': 'chip phase-chip-' + (phase || 'all'), href: taskHash(route.operationId, phase, route.stalledAfter),
+        'aria-current': phase === route.phase ? 'true' : null, 'data-focus': 'chip:' + phase, 'data-filter': phase || 'all', text: label
+      })));
+    });
+    fill(state.nodes.chips, chips);
+
+    var page = data.page;
+    var rows = (page.subTasks || []).map(function (sub) {
+      var phase = sub.phase || 'none';
+      var failed = phase === 'failed';
+      return el('tr', { 'data-device': sub.deviceId, 'data-phase': phase },
+        cell('Device', el('a', { href: deviceHash(sub.deviceId), 'data-focus': 'device:' + sub.deviceId, text: sub.deviceId })),
+        cell('Sub-task', dash(sub.subOperationId)),
+        cell('Phase', el('span', null, el('span', { 'class': 'swatch phase-' + phase, 'aria-hidden': 'true' }), phase,
+          sub.stalled ? el('strong', { 'class': 'stalled-mark', text: ' stalled' }) : null)),
+        cell('Last state', dash(sub.lastState)),
+        cell('Result', dash(sub.result)),
+        cell('Error code', dash(sub.errorCode), failed ? 'error' : null),
+        cell('Description', dash(sub.resultDesc), failed ? 'error' : null),
+        cell('Versions', versions(sub)),
+        cell('Last activity', timeEl(sub.lastUpdate)));
+    });
+    var caption = 'Sub-tasks' + (route.phase ? ': ' + route.phase : '') + ', page ' + state.pages.length;
+    fill(state.nodes.content, el('div', null,
+      table(caption, ['Device', 'Sub-task', 'Phase', 'Last state', 'Result', 'Error code', 'Description', 'Versions', 'Last activity'],
+        rows, 'No sub-task ' + (route.phase ? 'is ' + route.phase : 'yet') + '.'),
+      pager(page, load)));
+  }
+
+  function versions(sub) {
+    if (!sub.sourceVersion && !sub.targetVersion && !sub.curVersion) { return '—'; }
+    return dash(sub.sourceVersion) + ' → ' + dash(sub.targetVersion) + ' (now ' + dash(sub.curVersion) + ')';
+  }
+
+  function downloadCsv(route, button) {
+    button.disabled = true;
+    var path = '/api/upgrades/' + encodeURIComponent(route.operationId) + '/subtasks.csv' +
+      query({ phase: route.phase, stalledAfter: route.stalledAfter });
+    // The key goes in a header, so the file is fetched here and handed to the browser as a blob.
+    api(path, undefined, 'text/csv').then(function (response) { return response.blob(); }).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      var link = el('a', { href: url, download: route.operationId + '-' + (route.phase || 'all') + '.csv', hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+    }).catch(function (error) {
+      if (error instanceof KeyNeeded) { askForKey(error.refused); return; }
+      showBanner('The CSV download failed. ' + (error && error.message ? error.message : ''));
+    }).then(function () { button.disabled = false; });
+  }
+
+  function buildDevice(route) {
+    var content = el('div', { id: 'device-content' });
+    $('view').replaceChildren(
+      el('nav', { 'class': 'crumbs', 'aria-label': 'Breadcrumb' }, el('a', { href: '#/', text: 'All tasks' })),
+      heading('Device ' + route.deviceId),
+      content);
+    return { content: content };
+  }
+
+  function renderDevice(data) {
+    var list = el('div', null);
+    (data.device.subTasks || []).forEach(function (sub) {
+      var facts = el('dl', { 'class': 'facts' });
+      [['Phase', dash(sub.phase || 'none')], ['Kind', dash(sub.kind)], ['Result', dash(sub.result)],
+        ['Error code', dash(sub.errorCode)], ['Description', dash(sub.resultDesc)], ['Versions', versions(sub)],
+        ['Duplicates', dash(sub.duplicates)], ['First push', absolute(sub.firstUpdate)], ['Last activity', timeEl(sub.lastUpdate)]]
+        .forEach(function (pair) { facts.append(el('div', null, el('dt', { text: pair[0] }), el('dd', null, pair[1]))); });
+      var rows = (sub.history || []).map(function (entry, index) {
+        return el('tr', { 'data-envelope': entry.envelopeId, 'data-verdict': entry.verdict },
+          cell('#', String(index + 1)),
+          cell('Received', absolute(entry.receivedAt)),
+          cell('Notify type', entry.notifyType),
+          cell('Value', dash(entry.value)),
+          cell('Verdict', el('span', { 'class': 'verdict verdict-' + entry.verdict, text: entry.verdict })));
+      });
+      list.append(el('section', { 'class': 'subtask', 'data-operation': sub.operationId, 'data-suboperation': sub.subOperationId },
+        el('h2', null, 'Task ', el('a', { href: taskHash(sub.operationId, '', ''), 'data-focus': 'task:' + sub.operationId + ':' + sub.subOperationId, text: sub.operationId }),
+          ', sub-task ' + sub.subOperationId),
+        facts,
+        table('Pushes in received order', ['#', 'Received', 'Notify type', 'Value', 'Verdict'], rows, 'No push kept.'),
+        sub.historyDropped ? el('p', { 'class': 'note', text: sub.historyDropped + ' older pushes are no longer kept.' }) : null));
+    });
+    fill(state.nodes.content, list);
+  }
+
+  function render(data) {
+    var route = state.route;
+    if (route.view === 'list') { renderList(data); } else if (route.view === 'device') { renderDevice(data); } else { renderTask(route, data); }
+  }
+
+  function showView() {
+    state.route = parseRoute(location.hash);
+    state.pages = [null];
+    var route = state.route;
+    state.nodes = route.view === 'list' ? buildList() : route.view === 'device' ? buildDevice(route) : buildTask(route);
+    document.title = (route.view === 'list' ? 'Upgrade tasks' : route.view === 'device' ? 'Device ' + route.deviceId : 'Task ' + route.operationId) +
+      ' · Upgrade progress';
+    var title = $('view-title');
+    if (title && document.activeElement !== $('key-input')) { title.focus(); }
+    load();
+  }
+
+  function togglePause() {
+    state.paused = !state.paused;
+    var button = $('pause');
+    button.setAttribute('aria-pressed', String(state.paused));
+    button.textContent = state.paused ? 'Resume' : 'Pause';
+    if (state.paused) { stopLoading(); } else { load(); }
+    tick();
+  }
+
+  function visibilityChanged() {
+    if (document.hidden) { stopLoading(); } else if (!state.paused && $('key-view').hidden) { load(); }
+  }
+
+  function start() {
+    $('key-form').addEventListener('submit', keyEntered);
+    $('pause').addEventListener('click', togglePause);
+    $('change-key').addEventListener('click', function () { askForKey(false); });
+    window.addEventListener('hashchange', function () { if ($('key-view').hidden) { showView(); } });
+    document.addEventListener('visibilitychange', visibilityChanged);
+    setInterval(tick, 1000);
+    if (sessionStorage.getItem(KEY_STORE)) { showView(); } else { state.route = parseRoute(location.hash); askForKey(false); }
+  }
+
+  start();
+}());
