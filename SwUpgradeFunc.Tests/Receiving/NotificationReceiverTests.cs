@@ -218,6 +218,23 @@ public sealed class NotificationReceiverTests : IDisposable
         Assert.Single(_queue.Messages);
     }
 
+    /// <summary>appIds are opaque identifiers issued by the platform: the allow-list matches them exactly, letter case included.</summary>
+    [Fact]
+    public async Task Receive_MatchesTheAllowList_CaseSensitively_AfterTrimmingEachEntry()
+    {
+        var receiver = Receiver(o => o.AllowedAppIds = " AbC123 ,, x-App ");
+
+        var exact = await Post(receiver, Pushes.SwState(appId: "AbC123"));
+        var exactSecond = await Post(receiver, Pushes.SwState(appId: "x-App"));
+        var lower = await Post(receiver, Pushes.SwState(appId: "abc123"));
+        var upper = await Post(receiver, Pushes.SwState(appId: "X-APP"));
+        var padded = await Post(receiver, Pushes.SwState(appId: "AbC123 "));
+
+        Assert.Equal((ReceiveOutcome.Accepted, ReceiveOutcome.Accepted), (exact.Outcome, exactSecond.Outcome));
+        Assert.Equal([403, 403, 403], new[] { lower.StatusCode, upper.StatusCode, padded.StatusCode });
+        Assert.Equal(2, _queue.Messages.Count);
+    }
+
     [Fact]
     public async Task Receive_AcceptsAnyAppId_WhenTheAllowListIsEmpty()
     {
