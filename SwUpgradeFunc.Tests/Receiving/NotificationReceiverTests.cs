@@ -144,6 +144,20 @@ public sealed class NotificationReceiverTests : IDisposable
     }
 
     [Fact]
+    public async Task Receive_ReadsTheWholeBody_WhenEachReadReturnsAFewBytes()
+    {
+        var bytes = Pushes.Bytes(Pushes.FwResult("SUCCESS", deviceId: "dev-slow"));
+
+        var result = await Receiver().ReceiveAsync("application/json", null, new FewBytesStream(bytes, 3), CancellationToken.None);
+
+        Assert.Equal(ReceiveOutcome.Accepted, result.Outcome);
+        var queued = Assert.Single(_queue.Messages);
+        Assert.True(NotificationEnvelope.TryParse(queued.ToString(), out var envelope, out var reason), reason);
+        Assert.Equal(("dev-slow", "SUCCESS", "V1"),
+            (envelope!.Notification.DeviceId, envelope.Notification.Status, envelope.Notification.SourceVersion));
+    }
+
+    [Fact]
     public async Task Receive_AcceptsABodyOfExactlyTheLimit()
     {
         var json = Pushes.SwState().ToJsonString();
@@ -365,6 +379,23 @@ public sealed class NotificationReceiverTests : IDisposable
             return n;
         }
 
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>A stream whose reads return at most a few bytes, as a slow network hands a body over.</summary>
+    private sealed class FewBytesStream(byte[] bytes, int perRead) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, perRead));
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
