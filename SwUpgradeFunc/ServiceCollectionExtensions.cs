@@ -4,6 +4,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Storage;
@@ -18,9 +19,17 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<ReceiverOptions>().Bind(configuration.GetSection(ReceiverOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<NotificationQueueOptions>().Bind(configuration.GetSection(NotificationQueueOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+        // The queue name is a top-level key (NotificationQueueOptions.QueueNameSetting), shared with the trigger.
+        services.AddOptions<NotificationQueueOptions>().Bind(configuration)
+            .ValidateDataAnnotations()
+            .Validate(_ => configuration[NotificationQueueOptions.RetiredQueueNameSetting] is null,
+                "Notifications__QueueName (Notifications:QueueName) is no longer read: set " +
+                $"{NotificationQueueOptions.QueueNameSetting} instead, the setting the queue trigger binds.")
+            .ValidateOnStart();
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 
         services.AddAzureClients(clients =>
@@ -38,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<NotificationReceiver>();
         services.TryAddSingleton<UpgradeStateStore>();
         services.TryAddSingleton<IPoisonQueue, StoragePoisonQueue>();
+        services.TryAddSingleton<ISettledEventPublisher, StorageSettledEventPublisher>();
         services.TryAddSingleton<NotificationProcessor>();
         services.AddHostedService<ReceiverStartupCheck>();
         return services;

@@ -7,8 +7,31 @@ targetScope = 'subscription'
 @description('azd environment name; names the resource group and seeds the resource names.')
 param environmentName string
 
+// The regions that offer the Flex Consumption plan, as listed by the official azd quickstart template
+// (Azure-Samples/functions-quickstart-dotnet-azd); a wrong region fails when the parameter is entered, not halfway
+// through a deployment. `az functionapp list-flexconsumption-locations` shows the current list; add a region here
+// when it appears there.
 @minLength(1)
 @description('Region of all resources (must offer the Flex Consumption plan).')
+@allowed([
+  'australiaeast'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westcentralus'
+  'westeurope'
+  'westus2'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -54,6 +77,27 @@ param operatorSourceAddresses string = ''
 @maxValue(100)
 param upgradesHistoryLimit int = 100
 
+@description('Minutes without a push after which an unsettled sub-task counts as stalled (Upgrades__StalledAfterMinutes).')
+@minValue(1)
+@maxValue(43200)
+param stalledAfterMinutes int = 60
+
+@description('Failure rate, a decimal between 0 and 1, above which a task is flagged and the alert fires (Upgrades__FailureRateThreshold).')
+@minLength(1)
+param failureRateThreshold string = '0.1'
+
+@description('Settled sub-tasks needed before the failure rate counts, for the app and the alert (Upgrades__FailureRateMinSettled).')
+@minValue(1)
+param failureRateMinSettled int = 20
+
+@description('E-mail address the failure-rate alert notifies. Empty: no action group; the alert shows in Azure Monitor only.')
+param alertEmail string = ''
+
+@description('Always-ready instances for the HTTP functions (the callback). 1 keeps cold starts off the platform\'s 15 s budget; 0: none (scale from zero, cheapest).')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyHttpInstances int = 1
+
 @description('Maximum number of Flex Consumption instances.')
 @minValue(40)
 @maxValue(1000)
@@ -61,6 +105,7 @@ param maximumInstanceCount int = 100
 
 var serviceName = 'SwUpgradeFunc'
 var notificationsQueueName = 'swupgrade-notifications'
+var eventsQueueName = 'swupgrade-events'
 var stateTableName = 'swupgradestate'
 var platformAppSecretName = 'platform-app-secret'
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -108,6 +153,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     notificationsQueueName: notificationsQueueName
+    eventsQueueName: eventsQueueName
     stateTableName: stateTableName
   }
 }
@@ -148,15 +194,18 @@ module function 'app/function.bicep' = {
     serviceName: serviceName
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     notificationsQueueName: notificationsQueueName
+    eventsQueueName: eventsQueueName
     stateTableName: stateTableName
     upgradesHistoryLimit: upgradesHistoryLimit
+    stalledAfterMinutes: stalledAfterMinutes
+    failureRateThreshold: failureRateThreshold
+    failureRateMinSettled: failureRateMinSettled
     allowedAppIds: !empty(allowedAppIds) ? allowedAppIds : platformAppId
     platformBaseUrl: platformBaseUrl
     platformAppId: platformAppId
@@ -165,11 +214,27 @@ module function 'app/function.bicep' = {
     pushSourceAddresses: pushSources
     operatorSourceAddresses: operatorSources
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
   }
   // The identity must hold its roles before the host starts and resolves the Key Vault reference.
   dependsOn: [
     rbac
   ]
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    name: 'alert-failure-rate-${resourceToken}'
+    actionGroupName: 'ag-swupgrade-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    failureRateThreshold: failureRateThreshold
+    failureRateMinSettled: failureRateMinSettled
+    alertEmail: alertEmail
+  }
 }
 
 output AZURE_LOCATION string = location
@@ -181,4 +246,5 @@ output CALLBACK_URL string = 'https://${function.outputs.defaultHostName}/v1.0.0
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output SWUPGRADE_NOTIFICATIONS_QUEUE string = notificationsQueueName
+output SWUPGRADE_EVENTS_QUEUE string = eventsQueueName
 output SWUPGRADE_STATE_TABLE string = stateTableName

@@ -227,7 +227,8 @@ public sealed class SwUpgradeCliTests : IAsyncLifetime
 
         Assert.Equal(ExitCodes.PlatformError, run.ExitCode);
         Assert.Contains("1010009", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("swupgrade: note:", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("still throttled after 5 tries", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("swupgrade: note: Listing subscriptions: the platform answered 403 (throttled); retry 1 of 4 in", run.Stderr, StringComparison.Ordinal);
         Assert.Equal(5, Fake.RequestsTo("/iocm/app/sub/v1.2.0/subscriptions").Count);
     }
 

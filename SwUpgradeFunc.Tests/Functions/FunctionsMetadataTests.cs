@@ -42,13 +42,18 @@ public class FunctionsMetadataTests
         var trigger = Trigger("ProcessNotification");
 
         Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
-        Assert.Equal("%Notifications:QueueName%", trigger["queueName"]!.GetValue<string>());
+        // One flat setting name (no ':' or '__'), the one the receiver's options read: the scale controller resolves
+        // it against the app settings as it is written.
+        Assert.Equal("%NotificationsQueueName%", trigger["queueName"]!.GetValue<string>());
         Assert.Equal("SwUpgradeStorage", trigger["connection"]!.GetValue<string>());
         Assert.Equal("String", trigger["dataType"]!.GetValue<string>());
     }
 
     [Theory]
+    [InlineData("ListUpgrades", "api/upgrades")]
     [InlineData("GetUpgradeProgress", "api/upgrades/{operationId}")]
+    [InlineData("ListUpgradeSubTasks", "api/upgrades/{operationId}/subtasks")]
+    [InlineData("ExportUpgradeSubTasksCsv", "api/upgrades/{operationId}/subtasks.csv")]
     [InlineData("GetDeviceUpgrades", "api/devices/{deviceId}/upgrades")]
     public void StatusApi_IsGetOnly_BehindFunctionKeys(string function, string route)
     {
@@ -62,7 +67,8 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
-        Assert.Equal(["GetDeviceUpgrades", "GetUpgradeProgress", "MessageReceiver", "ProcessNotification"],
+        Assert.Equal(["ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress", "ListUpgradeSubTasks", "ListUpgrades",
+                "MessageReceiver", "ProcessNotification"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

@@ -28,7 +28,7 @@ public sealed class MessageReceiverIntegrationTests : IAsyncLifetime
     internal static Dictionary<string, string?> Settings(string connection, string queueName, int budgetSeconds = 5) => new()
     {
         ["SwUpgradeStorage"] = connection,
-        ["Notifications:QueueName"] = queueName,
+        ["NotificationsQueueName"] = queueName,
         ["Receiver:EnqueueTimeoutSeconds"] = $"{budgetSeconds}",
         ["Receiver:RetryAfterSeconds"] = "10",
     };

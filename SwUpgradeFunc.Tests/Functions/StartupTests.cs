@@ -11,7 +11,7 @@ namespace SwUpgradeFunc.Tests.Functions;
 public class StartupTests
 {
     [Theory]
-    [InlineData("Notifications:QueueName", "Bad_Queue", "Notifications:QueueName")]
+    [InlineData("NotificationsQueueName", "Bad_Queue", "NotificationsQueueName")]
     [InlineData("Receiver:MaxBodyBytes", "100000", "MaxBodyBytes")]
     [InlineData("Receiver:EnqueueTimeoutSeconds", "15", "EnqueueTimeoutSeconds")]
     [InlineData("Upgrades:TableName", "no-dashes", "Upgrades:TableName")]
@@ -24,6 +24,20 @@ public class StartupTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => FunctionsTestHost.StartAsync(settings));
 
         Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_Fails_NamingTheNewSetting_WhenTheRetiredQueueNameKeyIsSet()
+    {
+        // The trigger binds only NotificationsQueueName: a leftover Notifications__QueueName would silently send the
+        // receiver and the trigger to different queues if it were still read.
+        var settings = MessageReceiverIntegrationTests.Settings("UseDevelopmentStorage=true", "q-startup");
+        settings["Notifications:QueueName"] = "q-old";
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => FunctionsTestHost.StartAsync(settings));
+
+        Assert.Contains("Notifications__QueueName", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("set NotificationsQueueName", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

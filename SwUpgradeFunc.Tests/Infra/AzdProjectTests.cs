@@ -13,6 +13,7 @@ public sealed class AzdProjectTests(BicepTemplate template) : IClassFixture<Bice
     [InlineData("platformAppId", "${SWUPGRADE_APP_ID=}")]
     [InlineData("platformAppSecret", "${SWUPGRADE_APP_SECRET=}")]
     [InlineData("pushSourceAddresses", "${SWUPGRADE_PUSH_SOURCES=}")]
+    [InlineData("alertEmail", "${SWUPGRADE_ALERT_EMAIL=}")]
     public void Parameters_MapAzdEnvironmentValues(string parameter, string expected)
     {
         Assert.Equal(expected, (string?)Parameters()[parameter]?["value"]);

@@ -82,6 +82,24 @@ public sealed partial class BicepTemplate : IDisposable
         return matches[0];
     }
 
+    /// <summary>The function app (Microsoft.Web/sites).</summary>
+    public JsonObject Site() => SingleResourceOfType("Microsoft.Web/sites");
+
+    /// <summary>The function app's app settings as the template writes them (ARM expressions where computed).</summary>
+    public Dictionary<string, string> AppSettings()
+    {
+        var config = ResourcesOfType("Microsoft.Web/sites/config")
+            .Single(r => ((string)r["name"]!).Contains("'appsettings'", StringComparison.Ordinal));
+        return config["properties"]!.AsObject().ToDictionary(p => p.Key, p => (string?)p.Value ?? "");
+    }
+
+    /// <summary>The Values of local.settings.sample.json.</summary>
+    public Dictionary<string, string> SampleSettings()
+    {
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot, "local.settings.sample.json")))!;
+        return sample["Values"]!.AsObject().ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "");
+    }
+
     public static IEnumerable<JsonObject> Resources(JsonObject template) =>
         template["resources"] switch
         {

@@ -84,17 +84,18 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     }
 
     [Fact]
-    public void FunctionApp_IsHttpsOnlyWithTls12AndNoFtp()
+    public void FunctionApp_IsHttpsOnlyWithTls12_AndRefusesBasicCredentialsOnTheDeploymentEndpoint()
     {
         var properties = Site()["properties"]!;
         Assert.True((bool)properties["httpsOnly"]!);
         Assert.Equal("1.2", (string?)properties["siteConfig"]!["minTlsVersion"]);
         Assert.Equal("1.2", (string?)properties["siteConfig"]!["scmMinTlsVersion"]);
-        Assert.Equal("Disabled", (string?)properties["siteConfig"]!["ftpsState"]);
 
-        var policies = template.ResourcesOfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
-        Assert.Equal(2, policies.Count);
-        Assert.All(policies, p => Assert.False((bool)p["properties"]!["allow"]!));
+        // Flex Consumption has no FTP endpoint: no ftpsState and no ftp policy, only the scm one.
+        Assert.False(properties["siteConfig"]!.AsObject().ContainsKey("ftpsState"));
+        var policy = Assert.Single(template.ResourcesOfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies"));
+        Assert.EndsWith("'scm')]", (string)policy["name"]!, StringComparison.Ordinal);
+        Assert.False((bool)policy["properties"]!["allow"]!);
     }
 
     [Fact]
@@ -157,7 +158,6 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     public void FunctionApp_ConnectsToStorageWithItsManagedIdentity()
     {
         var settings = AppSettings();
-        Assert.Equal("[parameters('storageAccountName')]", settings["AzureWebJobsStorage__accountName"]);
         Assert.Equal("[parameters('queueEndpoint')]", settings["SwUpgradeStorage__queueServiceUri"]);
         Assert.Equal("[parameters('tableEndpoint')]", settings["SwUpgradeStorage__tableServiceUri"]);
         foreach (var connection in new[] { "AzureWebJobsStorage", "SwUpgradeStorage" })
@@ -167,7 +167,7 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
         }
 
         Assert.Equal("swupgrade-notifications", Variable("notificationsQueueName"));
-        Assert.Equal("[parameters('notificationsQueueName')]", settings["Notifications__QueueName"]);
+        Assert.Equal("[parameters('notificationsQueueName')]", settings["NotificationsQueueName"]);
         Assert.Equal("[parameters('stateTableName')]", settings["Upgrades__TableName"]);
     }
 

@@ -41,6 +41,27 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientCertificateThePlatformRefuses_FailsWithTlsErrorSayingSo()
+    {
+        using var otherCa = Fake.TestCertificateAuthority.Create("Some other CA");
+        var file = otherCa.WritePkcs12(otherCa.IssueClientCertificate("stranger"), "p12-Passw0rd");
+        using var client = _ctx.Client(o =>
+        {
+            o.ClientCertificateFile = file;
+            o.ClientCertificatePassword = "p12-Passw0rd";
+        });
+
+        var e = await Assert.ThrowsAnyAsync<PlatformException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        var tls = Assert.IsType<PlatformTlsException>(e);
+        Assert.Contains("refused the client certificate", tls.Message, StringComparison.Ordinal);
+        Assert.Contains("CN=stranger", tls.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(ResponseEnded)", tls.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", tls.Message, StringComparison.Ordinal);
+        Assert.Empty(_ctx.Fake.Requests);
+    }
+
+    [Fact]
     public void WrongClientCertificatePassword_IsAConfigurationError_ThatDoesNotShowThePassword()
     {
         var file = _ctx.Ca.WritePkcs12(_ctx.Ca.IssueClientCertificate("op"), "right-password");
@@ -77,6 +98,27 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.Contains("SWUPGRADE_CLIENT_CERT_FILE", without.Stderr, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Ok, with.ExitCode);
         Assert.DoesNotContain(password, with.Stdout + with.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_ClientCertificateThePlatformRefuses_ExitsWithTlsFailure()
+    {
+        using var otherCa = Fake.TestCertificateAuthority.Create("Some other CA");
+        var env = new Dictionary<string, string?>
+        {
+            ["SWUPGRADE_PLATFORM_URL"] = _ctx.Fake.BaseUrl.ToString(),
+            ["SWUPGRADE_APP_ID"] = _ctx.Fake.AppId,
+            ["SWUPGRADE_APP_SECRET"] = _ctx.Fake.Secret,
+            ["SWUPGRADE_CA_FILE"] = _ctx.Ca.CaFile,
+            ["SWUPGRADE_CLIENT_CERT_FILE"] = otherCa.WritePkcs12(otherCa.IssueClientCertificate("stranger"), "pw-1"),
+            ["SWUPGRADE_CLIENT_CERT_PASSWORD"] = "pw-1",
+        };
+
+        var run = await RunAsync(env, "subscriptions", "list");
+
+        Assert.Equal(ExitCodes.TlsFailure, run.ExitCode);
+        Assert.Contains("refused the client certificate", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("could not be reached", run.Stderr, StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(Dictionary<string, string?> env, params string[] args)

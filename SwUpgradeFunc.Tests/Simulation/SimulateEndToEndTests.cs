@@ -17,7 +17,7 @@ public class SimulateEndToEndTests
         await using var host = await FunctionsTestHost.StartAsync(new Dictionary<string, string?>
         {
             ["SwUpgradeStorage"] = AzuriteServer.ConnectionString,
-            ["Notifications:QueueName"] = queueName,
+            ["NotificationsQueueName"] = queueName,
             ["Upgrades:TableName"] = AzuriteServer.NewName("sim"),
             ["Receiver:AllowedAppIds"] = "sim-app",
         });
@@ -56,7 +56,7 @@ public class SimulateEndToEndTests
         await using var host = await FunctionsTestHost.StartAsync(new Dictionary<string, string?>
         {
             ["SwUpgradeStorage"] = AzuriteServer.ConnectionString,
-            ["Notifications:QueueName"] = AzuriteServer.NewName("sim-"),
+            ["NotificationsQueueName"] = AzuriteServer.NewName("sim-"),
             ["Upgrades:TableName"] = AzuriteServer.NewName("sim"),
         });
         var stdout = new StringWriter();

@@ -52,22 +52,38 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             var answer = (HttpAnswer)await function.Run(context.Request, context.RequestAborted);
             await answer.WriteAsync(context.Response);
         });
-        app.MapGet("/api/upgrades/{operationId}", async (HttpContext context, string operationId) =>
-        {
-            var function = ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(context.RequestServices);
-            var answer = (HttpAnswer)await function.GetUpgradeProgress(context.Request, operationId, context.RequestAborted);
-            await answer.WriteAsync(context.Response);
-        });
-        app.MapGet("/api/devices/{deviceId}/upgrades", async (HttpContext context, string deviceId) =>
-        {
-            var function = ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(context.RequestServices);
-            var answer = (HttpAnswer)await function.GetDeviceUpgrades(context.Request, deviceId, context.RequestAborted);
-            await answer.WriteAsync(context.Response);
-        });
+#pragma warning disable ASP0016 // The analyzer takes the function's Task<IActionResult> for the handler's result; Status writes it.
+        app.MapGet("/api/upgrades", (HttpContext context) =>
+            Status(context, f => f.ListUpgrades(context.Request, context.RequestAborted)));
+        app.MapGet("/api/upgrades/{operationId}", (HttpContext context, string operationId) =>
+            Status(context, f => f.GetUpgradeProgress(context.Request, operationId, context.RequestAborted)));
+        app.MapGet("/api/upgrades/{operationId}/subtasks", (HttpContext context, string operationId) =>
+            Status(context, f => f.ListUpgradeSubTasks(context.Request, operationId, context.RequestAborted)));
+        app.MapGet("/api/upgrades/{operationId}/subtasks.csv", (HttpContext context, string operationId) =>
+            Status(context, f => f.ExportUpgradeSubTasksCsv(context.Request, operationId, context.RequestAborted)));
+        app.MapGet("/api/devices/{deviceId}/upgrades", (HttpContext context, string deviceId) =>
+            Status(context, f => f.GetDeviceUpgrades(context.Request, deviceId, context.RequestAborted)));
+#pragma warning restore ASP0016
 
         await app.StartAsync();
         var address = app.Urls.First();
         return new FunctionsTestHost(app, new Uri(address));
+    }
+
+    private static async Task Status(HttpContext context, Func<UpgradeStatusFunctions, Task<Microsoft.AspNetCore.Mvc.IActionResult>> call)
+    {
+        var function = ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(context.RequestServices);
+        switch (await call(function))
+        {
+            case HttpAnswer answer:
+                await answer.WriteAsync(context.Response);
+                break;
+            case CsvAnswer csv:
+                await csv.WriteAsync(context.Response);
+                break;
+            case var other:
+                throw new InvalidOperationException($"Unexpected answer {other.GetType().Name}");
+        }
     }
 
     public async ValueTask DisposeAsync()

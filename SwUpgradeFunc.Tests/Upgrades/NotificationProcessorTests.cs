@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Core;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Tests.TestSupport;
@@ -22,6 +24,7 @@ public sealed class NotificationProcessorTests : IDisposable
     private readonly string _table = AzuriteServer.NewName("proc");
     private readonly FakeLogger<NotificationProcessor> _logger = new();
     private readonly TestMeterFactory _meters = new();
+    private readonly RecordingEventPublisher _events = new();
     private readonly MetricCollector<long> _processed;
 
     public NotificationProcessorTests()
@@ -49,7 +52,7 @@ public sealed class NotificationProcessorTests : IDisposable
         var store = new UpgradeStateStore(tables, Options.Create(new UpgradesOptions { TableName = _table }));
         var queueOptions = Options.Create(new NotificationQueueOptions { QueueName = _queueName });
         var poison = new StoragePoisonQueue(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), queueOptions);
-        return new NotificationProcessor(store, poison, queueOptions, new SwUpgradeMetrics(_meters), _logger);
+        return new NotificationProcessor(store, poison, _events, queueOptions, new SwUpgradeMetrics(_meters), _logger);
     }
 
     private async Task<string[]> PoisonedMessages()
@@ -217,5 +220,45 @@ public sealed class NotificationProcessorTests : IDisposable
         }
 
         return false;
+    }
+
+    [Fact]
+    public async Task Process_PublishesOneSettledEvent_AndCountsTheSettlement()
+    {
+        using var settled = new MetricCollector<long>(_meters, SwUpgradeMetrics.MeterName, SwUpgradeMetrics.SubTasksSettled);
+        var processor = Processor();
+        var result = Envelopes.Of(Pushes.FwResult("FAIL", "dev-ev", "op-ev", "sub-ev"));
+
+        await processor.ProcessAsync(Envelopes.Json(Envelopes.Of(Pushes.FwState("1", "dev-ev", "op-ev", "sub-ev"))), "m0", 1, CancellationToken.None);
+        await processor.ProcessAsync(Envelopes.Json(result), "m1", 1, CancellationToken.None);
+        await processor.ProcessAsync(Envelopes.Json(Envelopes.Of(Pushes.FwResult("SUCCESS", "dev-ev", "op-ev", "sub-ev"))), "m2", 1, CancellationToken.None);
+
+        var published = Assert.Single(_events.Published);
+        Assert.Equal(("SwUpgradeFunc.SubTask.Settled", "op-ev/sub-ev", SettledEvents.Id("op-ev", "sub-ev")),
+            (published.Type, published.Subject, published.Id));
+        using var data = JsonDocument.Parse(published.Data!.ToString());
+        Assert.Equal(("FAIL", "dev-ev", "firmware", "V2", "ok"), (data.RootElement.GetProperty("result").GetString(),
+            data.RootElement.GetProperty("deviceId").GetString(), data.RootElement.GetProperty("kind").GetString(),
+            data.RootElement.GetProperty("curVersion").GetString(), data.RootElement.GetProperty("resultDesc").GetString()));
+        Assert.Equal(result.ReceivedAt, data.RootElement.GetProperty("settledAt").GetDateTimeOffset());
+        var measurement = Assert.Single(settled.GetMeasurementSnapshot());
+        Assert.Equal("FAIL", measurement.Tags["result"]);
+    }
+
+    [Fact]
+    public async Task Process_ThrowsWhenPublishingFails_AndTheRedeliveryPublishesTheSameId()
+    {
+        var processor = Processor();
+        var result = Envelopes.Json(Envelopes.Of(Pushes.SwResult("SUCCESS", "dev-rd", "op-rd", "sub-rd")));
+        _events.FailNext(1);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => processor.ProcessAsync(result, "m1", 1, CancellationToken.None));
+        var again = await processor.ProcessAsync(result, "m1", 2, CancellationToken.None);
+        var repush = await processor.ProcessAsync(Envelopes.Json(Envelopes.Of(Pushes.SwResult("SUCCESS", "dev-rd", "op-rd", "sub-rd"))), "m2", 1,
+            CancellationToken.None);
+
+        Assert.Equal((ProcessOutcome.Duplicate, ProcessOutcome.Duplicate), (again, repush));
+        Assert.Equal([SettledEvents.Id("op-rd", "sub-rd"), SettledEvents.Id("op-rd", "sub-rd")], _events.Published.Select(e => e.Id));
+        Assert.Empty(await PoisonedMessages());
     }
 }

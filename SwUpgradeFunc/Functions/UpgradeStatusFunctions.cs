@@ -1,17 +1,42 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Functions;
 
-/// <summary>The operator's status API, behind function keys.</summary>
+/// <summary>The operator's status API, behind function keys (docs/api.md).</summary>
 public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
+    public const int DefaultTaskPageSize = 20;
+    public const int MaxTaskPageSize = 100;
+
+    [Function("ListUpgrades")]
+    public async Task<IActionResult> ListUpgrades(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        var query = StatusQuery.Parse(request.Query, DefaultTaskPageSize, MaxTaskPageSize, store.DefaultStalledAfter, phaseAllowed: false, errors);
+        if (errors.Count > 0)
+        {
+            return InvalidQuery(errors);
+        }
+
+        try
+        {
+            var list = await store.ListTasksAsync(query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken).ConfigureAwait(false);
+            return HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(list, UpgradesJsonContext.Default.TaskList));
+        }
+        catch (InvalidContinuationTokenException ex)
+        {
+            return InvalidToken(ex);
+        }
+    }
 
     [Function("GetUpgradeProgress")]
     public async Task<IActionResult> GetUpgradeProgress(
@@ -19,29 +44,86 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
         string operationId,
         CancellationToken cancellationToken)
     {
-        var pageSizeText = request.Query["pageSize"].ToString();
-        var pageSize = DefaultPageSize;
-        if (pageSizeText.Length > 0 &&
-            (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        var errors = new List<FieldError>();
+        var query = StatusQuery.Parse(request.Query, DefaultPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: false, errors);
+        if (errors.Count > 0)
         {
-            return HttpAnswer.Problem(400, "invalid-page-size", "Invalid page size",
-                $"pageSize must be a whole number from 1 to {MaxPageSize}.");
+            return InvalidQuery(errors);
         }
 
         TaskProgress? progress;
         try
         {
-            progress = await store.GetTaskAsync(operationId, pageSize, NullIfEmpty(request.Query["continuationToken"].ToString()),
+            progress = await store.GetTaskAsync(operationId, query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (InvalidContinuationTokenException ex)
+        {
+            return InvalidToken(ex);
+        }
+
+        return progress is null
+            ? UnknownOperation()
+            : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(progress, UpgradesJsonContext.Default.TaskProgress));
+    }
+
+    [Function("ListUpgradeSubTasks")]
+    public async Task<IActionResult> ListUpgradeSubTasks(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}/subtasks")] HttpRequest request,
+        string operationId,
+        CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        var query = StatusQuery.Parse(request.Query, DefaultPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: true, errors);
+        if (errors.Count > 0)
+        {
+            return InvalidQuery(errors);
+        }
+
+        SubTaskPage? page;
+        try
+        {
+            page = await store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, query.ContinuationToken, query.StalledAfter,
                 cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidContinuationTokenException ex)
         {
-            return HttpAnswer.Problem(400, "invalid-continuation-token", "Invalid continuation token", ex.Message);
+            return InvalidToken(ex);
         }
 
-        return progress is null
-            ? HttpAnswer.Problem(404, "unknown-operation", "Unknown upgrade task", "No push has been recorded for this operationId.")
-            : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(progress, UpgradesJsonContext.Default.TaskProgress));
+        return page is null
+            ? UnknownOperation()
+            : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(page, UpgradesJsonContext.Default.SubTaskPage));
+    }
+
+    [Function("ExportUpgradeSubTasksCsv")]
+    public async Task<IActionResult> ExportUpgradeSubTasksCsv(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}/subtasks.csv")] HttpRequest request,
+        string operationId,
+        CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        var query = StatusQuery.Parse(request.Query, MaxPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: true, errors);
+        if (errors.Count > 0)
+        {
+            return InvalidQuery(errors);
+        }
+
+        SubTaskPage? first;
+        try
+        {
+            first = await store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, query.ContinuationToken, query.StalledAfter,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidContinuationTokenException ex)
+        {
+            return InvalidToken(ex);
+        }
+
+        return first is null
+            ? UnknownOperation()
+            : new CsvAnswer(first, token => store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, token, query.StalledAfter,
+                cancellationToken));
     }
 
     [Function("GetDeviceUpgrades")]
@@ -56,5 +138,14 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
             : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(upgrades, UpgradesJsonContext.Default.DeviceUpgrades));
     }
 
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+    private static HttpAnswer InvalidQuery(List<FieldError> errors) =>
+        HttpAnswer.Problem(400, "invalid-query", "Invalid query parameters",
+            string.Join("; ", errors.Select(e => $"{e.Field} {e.Problem}")), errors);
+
+    private static HttpAnswer InvalidToken(InvalidContinuationTokenException ex) =>
+        HttpAnswer.Problem(400, "invalid-continuation-token", "Invalid continuation token", ex.Message,
+            [new FieldError("continuationToken", ex.Message)]);
+
+    private static HttpAnswer UnknownOperation() =>
+        HttpAnswer.Problem(404, "unknown-operation", "Unknown upgrade task", "No push has been recorded for this operationId.");
 }

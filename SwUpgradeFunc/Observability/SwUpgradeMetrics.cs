@@ -12,10 +12,12 @@ public sealed class SwUpgradeMetrics
     public const string PushesReceived = "swupgrade.receiver.pushes";
     public const string EnqueueDuration = "swupgrade.receiver.enqueue.duration";
     public const string NotificationsProcessed = "swupgrade.processor.notifications";
+    public const string SubTasksSettled = "swupgrade.processor.settled";
 
     private readonly Counter<long> _pushes;
     private readonly Histogram<double> _enqueueDuration;
     private readonly Counter<long> _processed;
+    private readonly Counter<long> _settled;
 
     public SwUpgradeMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +25,7 @@ public sealed class SwUpgradeMetrics
         _pushes = meter.CreateCounter<long>(PushesReceived, "{push}", "Pushes received by the callback, by outcome and reason.");
         _enqueueDuration = meter.CreateHistogram<double>(EnqueueDuration, "ms", "Time to store an accepted push on the queue.");
         _processed = meter.CreateCounter<long>(NotificationsProcessed, "{notification}", "Queued notifications processed, by outcome.");
+        _settled = meter.CreateCounter<long>(SubTasksSettled, "{subtask}", "Sub-tasks settled (their first result), by result.");
     }
 
     public void PushReceived(string outcome, string reason, string notifyTypeLabel) =>
@@ -37,4 +40,8 @@ public sealed class SwUpgradeMetrics
         _processed.Add(1,
             new KeyValuePair<string, object?>("outcome", outcome),
             new KeyValuePair<string, object?>("notify_type", notifyTypeLabel));
+
+    /// <summary>result: SUCCESS or FAIL (the only results that settle).</summary>
+    public void SubTaskSettled(string result) =>
+        _settled.Add(1, new KeyValuePair<string, object?>("result", result));
 }

@@ -1,6 +1,7 @@
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
@@ -26,6 +27,7 @@ public enum ProcessOutcome
 public sealed partial class NotificationProcessor(
     UpgradeStateStore store,
     IPoisonQueue poison,
+    ISettledEventPublisher events,
     IOptions<NotificationQueueOptions> queueOptions,
     SwUpgradeMetrics metrics,
     ILogger<NotificationProcessor> logger)
@@ -66,11 +68,40 @@ public sealed partial class NotificationProcessor(
             throw;
         }
 
+        if (transition.Verdict == Verdicts.Settled)
+        {
+            metrics.SubTaskSettled(transition.State.Result!);
+        }
+
+        if (SettledBy(transition, n))
+        {
+            // After the commit; a failure throws so the message comes back, and its duplicate publishes again (same id).
+            try
+            {
+                await events.PublishAsync(SettledEvents.Create(transition.State), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTransientFailure(messageId, dequeueCount, queueOptions.Value.PoisonQueueName, ex);
+                metrics.NotificationProcessed("retry", n.NotifyType);
+                throw;
+            }
+        }
+
         var outcome = transition.IsDuplicate ? ProcessOutcome.Duplicate : ProcessOutcome.Recorded;
         metrics.NotificationProcessed(transition.Verdict, n.NotifyType);
         LogProcessed(n.NotifyType, n.OperationId, n.SubOperationId, n.DeviceId, transition.Verdict, transition.To);
         return outcome;
     }
+
+    /// <summary>
+    /// The push settled the sub-task, or repeats the result that did: a crash between the state commit and the
+    /// publication leaves the message on the queue, and its redelivery is such a repeat.
+    /// </summary>
+    private static bool SettledBy(Transition transition, UpgradeNotification n) =>
+        transition.Verdict == Verdicts.Settled ||
+        (transition.IsDuplicate && UpgradeStateMachine.IsResult(n.NotifyType) && transition.State.Result is { } result &&
+         string.Equals(result, UpgradeStateMachine.PushedValue(n), StringComparison.OrdinalIgnoreCase));
 
     private async Task<ProcessOutcome> PoisonAsync(string message, string messageId, string notifyType, string reason,
         CancellationToken cancellationToken)

@@ -16,6 +16,27 @@ public static class StorageKeys
     /// <summary>The first row key after every sub-task row ('}' follows '|').</summary>
     public const string SubTaskRowEnd = "s}";
 
+    /// <summary>Counter rows per bucket; a sub-task always counts in the same one (<see cref="ShardOf"/>).</summary>
+    public const int CounterShards = 4;
+
+    public const string PhaseIndexPrefix = "p|";
+
+    /// <summary>The first row key after every phase index row.</summary>
+    public const string PhaseIndexEnd = "p}";
+
+    public const string ActiveIndexPrefix = "a|";
+
+    /// <summary>The first row key after every active index row.</summary>
+    public const string ActiveIndexEnd = "a}";
+
+    /// <summary>The partition of the task rows and of their most-recent-activity index.</summary>
+    public const string TasksPartition = "tasks";
+
+    public const string TaskActivityPrefix = "r|";
+
+    /// <summary>The first row key after every task activity row.</summary>
+    public const string TaskActivityEnd = "r}";
+
     public static string TaskPartition(string operationId, int bucket) => $"op|{Escape(operationId)}|{bucket:D2}";
 
     public static string TaskPartition(string operationId, string subOperationId) =>
@@ -23,22 +44,47 @@ public static class StorageKeys
 
     public static string SubTaskRow(string subOperationId) => SubTaskRowPrefix + Escape(subOperationId);
 
+    public static string CounterRow(int shard) => $"c|{shard}";
+
+    public static int ShardOf(string subOperationId) => (int)(Fnv(subOperationId) / Buckets % CounterShards);
+
+    /// <summary>Phase index rows sort by phase, then sub-task: a phase is one key range.</summary>
+    public static string PhaseIndexRow(string phase, string subOperationId) => $"p|{phase}|{Escape(subOperationId)}";
+
+    public static string PhaseIndexStart(string phase) => $"p|{phase}|";
+
+    public static string PhaseIndexStop(string phase) => $"p|{phase}}}";
+
+    /// <summary>Active index rows sort by the time of the sub-task's last push: "stalled" is one key range.</summary>
+    public static string ActiveIndexRow(DateTimeOffset lastUpdate, string subOperationId) =>
+        $"a|{lastUpdate.UtcTicks:D19}|{Escape(subOperationId)}";
+
+    public static string ActiveIndexStop(long cutoffTicks) => $"a|{cutoffTicks:D19}";
+
+    public static string TaskRow(string operationId) => "t|" + Escape(operationId);
+
+    /// <summary>Most recent first: the key holds the time left until DateTimeOffset.MaxValue.</summary>
+    public static string TaskActivityRow(DateTimeOffset lastUpdate, string operationId) =>
+        $"r|{DateTimeOffset.MaxValue.UtcTicks - lastUpdate.UtcTicks:D19}|{Escape(operationId)}";
+
     public static string DevicePartition(string deviceId) => $"dev|{Escape(deviceId)}";
 
     /// <summary>One index row per sub-task of the device; a hash keeps the key short whatever the ids' length.</summary>
     public static string DeviceRow(string operationId, string subOperationId) =>
         "t|" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(operationId + "\n" + subOperationId)));
 
-    public static int BucketOf(string subOperationId)
+    public static int BucketOf(string subOperationId) => (int)(Fnv(subOperationId) % Buckets);
+
+    /// <summary>FNV-1a: stable across processes and versions, unlike string.GetHashCode.</summary>
+    private static uint Fnv(string value)
     {
-        // FNV-1a: stable across processes and versions, unlike string.GetHashCode.
         var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(subOperationId))
+        foreach (var b in Encoding.UTF8.GetBytes(value))
         {
             hash = (hash ^ b) * 16777619u;
         }
 
-        return (int)(hash % Buckets);
+        return hash;
     }
 
     /// <summary>Percent-encodes what a table key may not hold ('/', '\', '#', '?', control characters) and our separators.</summary>

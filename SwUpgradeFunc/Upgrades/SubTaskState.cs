@@ -54,6 +54,9 @@ public sealed class SubTaskState
     public string? ResultDesc { get; set; }
     public string? ErrorCode { get; set; }
 
+    /// <summary>When the receiver took the push that settled the sub-task (null before, and in rows written before it was kept).</summary>
+    public DateTimeOffset? SettledAt { get; set; }
+
     public DateTimeOffset FirstUpdate { get; set; }
     public DateTimeOffset LastUpdate { get; set; }
 

@@ -34,5 +34,13 @@ public static class UpgradePhases
 
     public static IReadOnlyList<UpgradePhase> All { get; } = Enum.GetValues<UpgradePhase>();
 
+    /// <summary>The name of a sub-task that so far only received state values outside the contract.</summary>
+    public const string None = "none";
+
+    /// <summary>Every phase name a sub-task can be counted under, <see cref="None"/> last.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(p => p.Name()), None];
+
+    public static string NameOrNone(this UpgradePhase? phase) => phase?.Name() ?? None;
+
     public static UpgradePhase? Parse(string? name) => All.Cast<UpgradePhase?>().FirstOrDefault(p => p!.Value.Name() == name);
 }

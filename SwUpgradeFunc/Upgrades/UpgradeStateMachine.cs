@@ -44,7 +44,7 @@ public static class UpgradeStateMachine
             state.Seen.Add(signature);
         }
 
-        var verdict = IsResult(n.NotifyType) ? ApplyResult(state, n) : ApplyState(state, n);
+        var verdict = IsResult(n.NotifyType) ? ApplyResult(state, n, envelope.ReceivedAt) : ApplyState(state, n);
 
         // Ordered by the time the receiver took each push, whatever order the queue delivered them in.
         var at = state.History.FindLastIndex(h => h.ReceivedAt <= envelope.ReceivedAt) + 1;
@@ -115,7 +115,7 @@ public static class UpgradeStateMachine
         return Verdicts.Advanced;
     }
 
-    private static string ApplyResult(SubTaskState state, UpgradeNotification n)
+    private static string ApplyResult(SubTaskState state, UpgradeNotification n, DateTimeOffset receivedAt)
     {
         var value = PushedValue(n);
         UpgradePhase? settled = value.ToUpperInvariant() switch
@@ -143,13 +143,14 @@ public static class UpgradeStateMachine
         state.UpgradeTime = n.UpgradeTime;
         state.ResultDesc = n.ResultDesc ?? n.StatusDesc;
         state.ErrorCode = n.ErrorCode;
+        state.SettledAt = receivedAt;
         return Verdicts.Settled;
     }
 
     private static bool IsFirmware(string notifyType) =>
         notifyType is NotifyTypes.FwUpgradeStateChange or NotifyTypes.FwUpgradeResult;
 
-    private static bool IsResult(string notifyType) =>
+    public static bool IsResult(string notifyType) =>
         notifyType is NotifyTypes.SwUpgradeResult or NotifyTypes.FwUpgradeResult;
 
     /// <summary>The state or result value as the platform sent it.</summary>

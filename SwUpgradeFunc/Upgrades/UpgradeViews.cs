@@ -2,16 +2,66 @@ using System.Text.Json.Serialization;
 
 namespace SwUpgradeFunc.Upgrades;
 
-/// <summary>One row of a task's progress.</summary>
-public sealed record SubTaskSummary(
-    string DeviceId, string SubOperationId, string Kind, string? Phase, string? LastState, string? Result, DateTimeOffset LastUpdate);
+/// <summary>One sub-task in a task's lists and CSV export: its phase index row, never its history.</summary>
+public sealed record SubTaskRow(
+    string DeviceId,
+    string SubOperationId,
+    string Kind,
+    string Phase,
+    string? LastState,
+    string? Result,
+    string? ErrorCode,
+    string? ResultDesc,
+    string? SourceVersion,
+    string? TargetVersion,
+    string? CurVersion,
+    DateTimeOffset FirstUpdate,
+    DateTimeOffset LastUpdate,
+    bool Stalled);
+
+/// <summary>A task's counts, as the task list and the progress answer show them.</summary>
+public sealed record TaskSummary(
+    string OperationId,
+    string Kind,
+    DateTimeOffset FirstUpdate,
+    DateTimeOffset LastUpdate,
+    int Total,
+    IReadOnlyDictionary<string, int> Phases,
+    int Active,
+    int Settled,
+    int Stalled,
+    string StalledAfter,
+    double? FailureRate,
+    bool Alert);
+
+/// <summary>GET /api/upgrades: tasks, most recent activity first.</summary>
+public sealed record TaskList(IReadOnlyList<TaskSummary> Tasks, string? ContinuationToken);
 
 /// <summary>GET /api/upgrades/{operationId}: counts over the whole task, sub-tasks one page at a time.</summary>
 public sealed record TaskProgress(
     string OperationId,
+    string Kind,
+    DateTimeOffset FirstUpdate,
+    DateTimeOffset LastUpdate,
     int Total,
     IReadOnlyDictionary<string, int> Phases,
-    IReadOnlyList<SubTaskSummary> SubTasks,
+    int Active,
+    int Settled,
+    int Stalled,
+    string StalledAfter,
+    double? FailureRate,
+    bool Alert,
+    double FailureRateThreshold,
+    int FailureRateMinSettled,
+    IReadOnlyList<SubTaskRow> SubTasks,
+    string? ContinuationToken);
+
+/// <summary>GET /api/upgrades/{operationId}/subtasks: one page of a filtered list.</summary>
+public sealed record SubTaskPage(
+    string OperationId,
+    string? Phase,
+    string StalledAfter,
+    IReadOnlyList<SubTaskRow> SubTasks,
     string? ContinuationToken);
 
 /// <summary>One sub-task of a device, with its history.</summary>
@@ -50,6 +100,8 @@ public sealed record DeviceUpgrades(string DeviceId, IReadOnlyList<SubTaskDetail
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DictionaryKeyPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(TaskProgress))]
+[JsonSerializable(typeof(TaskList))]
+[JsonSerializable(typeof(SubTaskPage))]
 [JsonSerializable(typeof(DeviceUpgrades))]
 [JsonSerializable(typeof(List<HistoryEntry>))]
 [JsonSerializable(typeof(List<string>))]

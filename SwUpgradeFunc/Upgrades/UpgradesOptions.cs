@@ -19,4 +19,16 @@ public sealed class UpgradesOptions
     /// </summary>
     [Range(10, 100)]
     public int HistoryLimit { get; set; } = 100;
+
+    /// <summary>An unsettled sub-task with no push for this long is stalled, unless a request says otherwise (1 minute to 30 days).</summary>
+    [Range(1, 43_200)]
+    public int StalledAfterMinutes { get; set; } = 60;
+
+    /// <summary>A task raises its alert when failed / settled exceeds this share ...</summary>
+    [Range(0.0, 1.0)]
+    public double FailureRateThreshold { get; set; } = 0.1;
+
+    /// <summary>... once at least this many of its sub-tasks settled.</summary>
+    [Range(1, 1_000_000)]
+    public int FailureRateMinSettled { get; set; } = 20;
 }

@@ -13,9 +13,12 @@ const string Usage = """
       queue   Against Azurite: the receiver path (the HTTP function's code) vs bare QueueClient.SendMessageAsync.
       processor
               Against Azurite: the processor path (NotificationProcessor) vs bare TableClient.UpsertEntityAsync.
+      progress
+              Against Azurite: GET /api/upgrades/{operationId} (the function's code) on tasks of 10,000 and 100,000
+              sub-tasks seeded in the store's row format; medians and their ratio.
       push    The platform's view: the simulator pushes a fleet over HTTP (Kestrel on 127.0.0.1) to the receiver,
               paced at --rate (800/s), then unpaced; achieved rate, latency percentiles, every non-200.
-      all     queue, processor and push, then cpu.
+      all     queue, processor, progress and push, then cpu.
 
     Load options (queue, processor, push): --count N (10000), --concurrency N (32), --rounds N (3),
                           --time-limit SECONDS (60), --disk (Azurite on disk instead of in memory), --rate N (push: 800)
@@ -43,14 +46,17 @@ try
             return await PushSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "processor":
             return await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
+        case "progress":
+            return await ProgressSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "all":
             // The load suites first, before BenchmarkDotNet's in-process runner tunes this process: a run that did the CPU
             // suite first stalled in the queue suite (Azurite busy at 100%, the client idle). See docs/performance.md.
             var queue = await QueueSuite.RunAsync(LoadSettings.Parse(rest), command);
             var processor = await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
+            var progress = await ProgressSuite.RunAsync(LoadSettings.Parse(rest), command);
             var push = await PushSuite.RunAsync(LoadSettings.Parse(rest), command);
             RunCpu([]);
-            return Math.Max(Math.Max(queue, processor), push);
+            return Math.Max(Math.Max(Math.Max(queue, processor), push), progress);
         default:
             Console.Error.WriteLine($"Unknown suite '{suite}'.\n{Usage}");
             return 2;

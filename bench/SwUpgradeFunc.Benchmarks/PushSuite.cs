@@ -85,7 +85,7 @@ internal static class PushSuite
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration["SwUpgradeStorage"] = connectionString;
-        builder.Configuration["Notifications:QueueName"] = queueName;
+        builder.Configuration["NotificationsQueueName"] = queueName;
         builder.Configuration["Receiver:AllowedAppIds"] = SamplePushes.AppId;
         builder.Logging.ClearProviders();
         builder.Services.AddSwUpgradeFunc(builder.Configuration);

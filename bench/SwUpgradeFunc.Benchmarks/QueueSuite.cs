@@ -118,7 +118,7 @@ internal static class QueueSuite
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["SwUpgradeStorage"] = connectionString,
-            ["Notifications:QueueName"] = queueName,
+            ["NotificationsQueueName"] = queueName,
             ["Receiver:AllowedAppIds"] = SamplePushes.AppId,
         }).Build();
         var services = new ServiceCollection();

@@ -22,9 +22,6 @@ param identityId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
-@description('Name of the storage account.')
-param storageAccountName string
-
 @description('Primary blob endpoint of the storage account.')
 param blobEndpoint string
 
@@ -40,14 +37,26 @@ param deploymentContainerName string
 @description('Application Insights connection string (contains no key: local auth is disabled).')
 param applicationInsightsConnectionString string
 
-@description('Notifications queue name.')
+@description('Notifications queue name: the queue the receiver writes to and the trigger reads (NotificationsQueueName).')
 param notificationsQueueName string
+
+@description('Queue that receives an event per settled sub-task (Events__QueueName).')
+param eventsQueueName string
 
 @description('Upgrade state table name.')
 param stateTableName string
 
 @description('How many history entries the status API keeps per upgrade.')
 param upgradesHistoryLimit int
+
+@description('Minutes without a push after which an unsettled sub-task counts as stalled (Upgrades__StalledAfterMinutes).')
+param stalledAfterMinutes int
+
+@description('Failure rate (decimal, e.g. 0.1) above which a task is flagged (Upgrades__FailureRateThreshold).')
+param failureRateThreshold string
+
+@description('Settled sub-tasks needed before the failure rate counts (Upgrades__FailureRateMinSettled).')
+param failureRateMinSettled int
 
 @description('Comma-separated appIds the receiver accepts.')
 param allowedAppIds string
@@ -74,6 +83,10 @@ param operatorSourceAddresses array = []
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+@description('Instances kept running for the HTTP functions (the callback), so a push never waits for a cold start. 0: none.')
+@minValue(0)
+param alwaysReadyHttpInstances int = 1
 
 @description('Memory size of an instance.')
 @allowed([
@@ -145,7 +158,6 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       ipSecurityRestrictionsDefaultAction: restrict ? 'Deny' : 'Allow'
       ipSecurityRestrictions: restrict ? concat(pushRules, operatorRules) : []
@@ -172,25 +184,41 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // The http group holds the callback (and the status API); the queue trigger scales on its own group.
+        alwaysReady: alwaysReadyHttpInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyHttpInstances
+              }
+            ]
+          : []
       }
     }
   }
 
   // Every setting the code reads. Connections are identity-based (no keys); the platform secret is a Key Vault
-  // reference resolved with keyVaultReferenceIdentity.
+  // reference resolved with keyVaultReferenceIdentity. The host's storage is named by its service endpoints, which
+  // carry the cloud's own suffix (an account name alone makes the host assume the public cloud's).
   resource appSettings 'config' = {
     name: 'appsettings'
     properties: {
-      AzureWebJobsStorage__accountName: storageAccountName
+      AzureWebJobsStorage__blobServiceUri: blobEndpoint
+      AzureWebJobsStorage__queueServiceUri: queueEndpoint
+      AzureWebJobsStorage__tableServiceUri: tableEndpoint
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
       SwUpgradeStorage__queueServiceUri: queueEndpoint
       SwUpgradeStorage__tableServiceUri: tableEndpoint
       SwUpgradeStorage__credential: 'managedidentity'
       SwUpgradeStorage__clientId: identityClientId
-      Notifications__QueueName: notificationsQueueName
+      NotificationsQueueName: notificationsQueueName
+      Events__QueueName: eventsQueueName
       Upgrades__TableName: stateTableName
       Upgrades__HistoryLimit: string(upgradesHistoryLimit)
+      Upgrades__StalledAfterMinutes: string(stalledAfterMinutes)
+      Upgrades__FailureRateThreshold: failureRateThreshold
+      Upgrades__FailureRateMinSettled: string(failureRateMinSettled)
       Receiver__AllowedAppIds: allowedAppIds
       Receiver__MaxBodyBytes: '65536'
       Receiver__EnqueueTimeoutSeconds: '5'
@@ -203,18 +231,16 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     }
   }
 
-  resource ftpPublishing 'basicPublishingCredentialsPolicies' = {
-    name: 'ftp'
-    properties: {
-      allow: false
-    }
-  }
-
+  // Flex Consumption has no FTP endpoint; only the scm (deployment) policy applies. App Service serialises writes to
+  // one site, so this one waits for the app settings instead of racing them ("another operation is in progress").
   resource scmPublishing 'basicPublishingCredentialsPolicies' = {
     name: 'scm'
     properties: {
       allow: false
     }
+    dependsOn: [
+      appSettings
+    ]
   }
 }
 

@@ -1,4 +1,5 @@
-// Storage account for the Functions host, the deployment package, the notifications queue and the state table.
+// Storage account for the Functions host, the deployment package, the notifications and events queues and the state
+// table.
 // Shared-key access is disabled: every client (the app, the deploying user) authenticates with Entra ID.
 @description('Name of the storage account.')
 param name string
@@ -12,8 +13,11 @@ param tags object = {}
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
-@description('Queue the receiver writes notifications to (Notifications__QueueName).')
+@description('Queue the receiver writes notifications to (NotificationsQueueName).')
 param notificationsQueueName string
+
+@description('Queue the processor publishes settled-sub-task events to (Events__QueueName).')
+param eventsQueueName string
 
 @description('Table that holds the upgrade state (Upgrades__TableName).')
 param stateTableName string
@@ -61,6 +65,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
 
     resource poisonQueue 'queues' = {
       name: '${notificationsQueueName}-poison'
+    }
+
+    resource eventsQueue 'queues' = {
+      name: eventsQueueName
     }
   }
 

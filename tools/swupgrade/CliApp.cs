@@ -60,27 +60,42 @@ public static class CliApp
         try
         {
             var root = BuildRootCommand(redacted);
-            var parse = root.Parse(args);
+            ParseResult parse;
+            try
+            {
+                parse = root.Parse(args);
+            }
+            catch (InvalidOperationException e)
+            {
+                // Defence in depth: a validator that reads a missing value must end as a usage error, not a crash.
+                await stderr.WriteLineAsync("swupgrade: error: " + e.Message).ConfigureAwait(false);
+                await stderr.WriteLineAsync("Run 'swupgrade --help' (or 'swupgrade COMMAND --help') for usage.").ConfigureAwait(false);
+                return ExitCodes.BadArguments;
+            }
+
             if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
             {
-                // An unmatched token could be a secret typed in the wrong place: name option typos, never echo other values.
-                var unmatched = parse.UnmatchedTokens;
+                // A value typed after a secret option (a secret with a space in it, say) is never echoed; anything
+                // else the parser did not understand is named, so that a typo can be found.
+                var hidden = HiddenTokens(args);
+                var hiddenCount = 0;
                 foreach (var error in parse.Errors)
                 {
-                    if (!unmatched.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+                    if (hidden.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+                    {
+                        hiddenCount++;
+                        await stderr.WriteLineAsync($"swupgrade: error: Unexpected argument after {GlobalOptions.AppSecretFlag} or {GlobalOptions.ClientCertPasswordFlag} (not shown, in case it is part of a secret; quote a value that contains spaces).").ConfigureAwait(false);
+                    }
+                    else
                     {
                         await stderr.WriteLineAsync("swupgrade: error: " + error.Message).ConfigureAwait(false);
                     }
                 }
 
-                for (var i = 0; i < unmatched.Count; i++)
-                {
-                    await stderr.WriteLineAsync(unmatched[i].StartsWith('-')
-                        ? $"swupgrade: error: Unknown option '{unmatched[i]}'."
-                        : $"swupgrade: error: Unexpected argument (the {Ordinal(i + 1)} unrecognized one; its value is not shown in case it is a secret).").ConfigureAwait(false);
-                }
-
-                await stderr.WriteLineAsync("Run 'swupgrade --help' (or 'swupgrade COMMAND --help') for usage.").ConfigureAwait(false);
+                var path = CommandPath(parse.CommandResult);
+                await stderr.WriteLineAsync(path.Length == 0
+                    ? "Run 'swupgrade --help' for usage."
+                    : $"Run 'swupgrade {path} --help' for usage.").ConfigureAwait(false);
                 return ExitCodes.BadArguments;
             }
 
@@ -103,10 +118,11 @@ public static class CliApp
     public static RootCommand BuildRootCommand(CliContext context)
     {
         var root = new RootCommand(
-            "swupgrade: registers the SwUpgradeFunc callback URL with the Huawei IoT platform, lists and deletes subscriptions.\n"
-            + "Settings come from flags or the environment variables SWUPGRADE_PLATFORM_URL, SWUPGRADE_APP_ID, SWUPGRADE_APP_SECRET, "
+            "swupgrade: registers the SwUpgradeFunc callback URL with the Huawei IoT platform (subscribe), lists and deletes "
+            + "subscriptions (subscriptions), and pushes a simulated fleet's upgrade notifications to a receiver (simulate).\n"
+            + "Platform settings come from flags or the environment variables SWUPGRADE_PLATFORM_URL, SWUPGRADE_APP_ID, SWUPGRADE_APP_SECRET, "
             + "SWUPGRADE_CA_FILE, SWUPGRADE_CLIENT_CERT_FILE and SWUPGRADE_CLIENT_CERT_PASSWORD.\n"
-            + "Exit codes: 0 ok, 2 bad arguments, 3 credentials rejected, 4 TLS failure, 5 platform error, 6 platform unreachable.");
+            + "Exit codes: " + ExitCodes.Summary + ".");
         var global = new GlobalOptions();
         global.AddTo(root);
         foreach (var factory in CommandFactories)
@@ -117,13 +133,39 @@ public static class CliApp
         return root;
     }
 
-    private static string Ordinal(int n) => n switch
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
     {
-        1 => "first",
-        2 => "second",
-        3 => "third",
-        _ => n.ToString(System.Globalization.CultureInfo.InvariantCulture) + "th",
-    };
+        var names = new List<string>();
+        for (var r = result; r is not null && r.Command is not RootCommand; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, r.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+
+    /// <summary>The arguments that follow a secret option's value, up to the next option: never echoed.</summary>
+    private static List<string> HiddenTokens(string[] args)
+    {
+        var hidden = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is not (GlobalOptions.AppSecretFlag or GlobalOptions.ClientCertPasswordFlag)
+                && !args[i].StartsWith(GlobalOptions.AppSecretFlag + "=", StringComparison.Ordinal)
+                && !args[i].StartsWith(GlobalOptions.ClientCertPasswordFlag + "=", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var j = args[i].Contains('=', StringComparison.Ordinal) ? i + 1 : i + 2;
+            for (; j < args.Length && !args[j].StartsWith('-'); j++)
+            {
+                hidden.Add(args[j]);
+            }
+        }
+
+        return hidden;
+    }
 
     private static Dictionary<string, string?> ReadProcessEnvironment()
     {

@@ -1,6 +1,6 @@
 namespace SwUpgrade.Cli;
 
-/// <summary>The exit codes of <c>swupgrade</c> (documented in the README's operator section).</summary>
+/// <summary>The exit codes of <c>swupgrade</c> (documented in the README and in the root --help).</summary>
 public static class ExitCodes
 {
     /// <summary>Done.</summary>
@@ -24,6 +24,18 @@ public static class ExitCodes
     /// <summary>The platform could not be reached (DNS, connection refused, timeout).</summary>
     public const int Unreachable = 6;
 
+    /// <summary><c>simulate</c>: some pushes were not answered 200, or not sent within the maximum duration.</summary>
+    public const int PushesFailed = 7;
+
+    /// <summary><c>simulate --verify</c>: some devices did not reach their final phase, or the status API could not be read.</summary>
+    public const int VerificationFailed = 8;
+
     /// <summary>Cancelled (Ctrl+C).</summary>
     public const int Cancelled = 130;
+
+    /// <summary>Every exit code with its meaning, for the help text.</summary>
+    public const string Summary =
+        "0 done, 1 internal error, 2 bad arguments or settings, 3 credentials rejected, 4 TLS failure (server or client "
+        + "certificate), 5 platform error (including still throttled after the retries), 6 platform unreachable, "
+        + "7 simulate: pushes not answered 200, 8 simulate --verify: verification failed, 130 cancelled (Ctrl+C)";
 }

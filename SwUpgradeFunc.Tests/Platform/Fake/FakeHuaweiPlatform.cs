@@ -47,7 +47,7 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<FakeSubscription> _subscriptions = [];
-    private readonly ConcurrentQueue<(string PathContains, int Status, string Code, string Description)> _failures = new();
+    private readonly ConcurrentQueue<(string PathContains, int Status, string Code, string Description, int? RetryAfterSeconds)> _failures = new();
     private int _tokenCounter;
     private int _subscriptionCounter;
     private int _loginsInFlight;
@@ -150,15 +150,15 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
     }
 
     /// <summary>The next request whose path contains <paramref name="pathContains"/> is answered with this error.</summary>
-    public void EnqueueFailure(string pathContains, int status, string code, string description = "scripted failure")
-        => _failures.Enqueue((pathContains, status, code, description));
+    public void EnqueueFailure(string pathContains, int status, string code, string description = "scripted failure", int? retryAfterSeconds = null)
+        => _failures.Enqueue((pathContains, status, code, description, retryAfterSeconds));
 
-    /// <summary>Throttles the next <paramref name="count"/> matching requests (403 1010009).</summary>
-    public void Throttle(string pathContains, int count)
+    /// <summary>Throttles the next <paramref name="count"/> matching requests (403 1010009), optionally with a Retry-After.</summary>
+    public void Throttle(string pathContains, int count, int? retryAfterSeconds = null)
     {
         for (var i = 0; i < count; i++)
         {
-            EnqueueFailure(pathContains, 403, "1010009", "Too many requests");
+            EnqueueFailure(pathContains, 403, "1010009", "Too many requests", retryAfterSeconds);
         }
     }
 
@@ -203,6 +203,11 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
 
         if (TryTakeFailure(path, out var failure))
         {
+            if (failure.RetryAfterSeconds is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            }
+
             await ErrorAsync(context, failure.Status, failure.Code, failure.Description);
             return;
         }
@@ -252,7 +257,7 @@ public sealed class FakeHuaweiPlatform : IAsyncDisposable
         }
     }
 
-    private bool TryTakeFailure(string path, out (string PathContains, int Status, string Code, string Description) failure)
+    private bool TryTakeFailure(string path, out (string PathContains, int Status, string Code, string Description, int? RetryAfterSeconds) failure)
     {
         lock (_gate)
         {

@@ -122,11 +122,43 @@ internal sealed class RedactingTextWriter : TextWriter
         _line.Clear();
         foreach (var secret in _secrets)
         {
-            text = text.Replace(secret, Mask, StringComparison.Ordinal);
+            text = Redact(text, secret);
         }
 
         _inner.Write(text);
     }
+
+    /// <summary>
+    /// Masks <paramref name="secret"/> in <paramref name="text"/>. A secret shorter than <see cref="AnywhereLength"/> is
+    /// masked only where it stands alone (not inside a longer word), so that a one-letter secret does not turn "refused"
+    /// into "refu***ed"; a longer one is masked wherever it appears.
+    /// </summary>
+    internal static string Redact(string text, string secret)
+    {
+        if (secret.Length >= AnywhereLength)
+        {
+            return text.Replace(secret, Mask, StringComparison.Ordinal);
+        }
+
+        var result = new StringBuilder(text.Length);
+        var start = 0;
+        for (var at = text.IndexOf(secret, StringComparison.Ordinal); at >= 0; at = text.IndexOf(secret, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + secret.Length;
+            if (at < start || (at > 0 && char.IsLetterOrDigit(text[at - 1])) || (end < text.Length && char.IsLetterOrDigit(text[end])))
+            {
+                continue;
+            }
+
+            result.Append(text, start, at - start).Append(Mask);
+            start = end;
+        }
+
+        return start == 0 ? text : result.Append(text, start, text.Length - start).ToString();
+    }
+
+    /// <summary>Secrets at least this long are masked even inside other text.</summary>
+    internal const int AnywhereLength = 8;
 
     protected override void Dispose(bool disposing)
     {

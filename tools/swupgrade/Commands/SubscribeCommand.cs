@@ -41,7 +41,12 @@ public static class SubscribeCommand
         };
         command.Validators.Add(result =>
         {
-            foreach (var type in result.GetValue(notifyTypes) ?? [])
+            if (!CommandValues.TryGet(result, notifyTypes, out var given))
+            {
+                return; // the parser reports the option without its value
+            }
+
+            foreach (var type in given ?? [])
             {
                 if (!NotifyTypes.IsKnown(type))
                 {

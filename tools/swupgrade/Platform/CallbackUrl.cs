@@ -76,4 +76,22 @@ public static class CallbackUrl
 
         return normalized;
     }
+
+    /// <summary>Whether a stored callback URL is the same as <paramref name="normalized"/> once normalised (http allowed).</summary>
+    public static bool SameUrl(string? stored, string normalized)
+    {
+        if (stored is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return string.Equals(Normalize(stored, allowHttp: true), normalized, StringComparison.Ordinal);
+        }
+        catch (InvalidCallbackUrlException)
+        {
+            return string.Equals(stored, normalized, StringComparison.Ordinal);
+        }
+    }
 }

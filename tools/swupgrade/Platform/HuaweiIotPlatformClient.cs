@@ -5,8 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Http.Resilience;
-using Polly;
+using System.Text.RegularExpressions;
 
 namespace SwUpgrade.Cli.Platform;
 
@@ -14,7 +13,7 @@ namespace SwUpgrade.Cli.Platform;
 /// Client of the Huawei IoT platform's northbound API: login and token handling, and the subscription calls.
 /// Plain HttpClient; no Functions types. Thread-safe: concurrent callers share one login.
 /// </summary>
-public sealed class HuaweiIotPlatformClient : IDisposable
+public sealed partial class HuaweiIotPlatformClient : IDisposable
 {
     public const string LoginPath = "iocm/app/sec/v1.1.0/login";
     public const string RefreshTokenPath = "iocm/app/sec/v1.1.0/refreshToken";
@@ -31,8 +30,9 @@ public sealed class HuaweiIotPlatformClient : IDisposable
     private readonly Uri _baseUrl;
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
     private TokenState? _token;
+    private bool _answered;
 
-    /// <summary>Creates a client with its own HTTP pipeline: TLS settings from the options and a back-off retry on throttling.</summary>
+    /// <summary>Creates a client with its own HTTP pipeline: TLS settings from the options, a timeout per attempt.</summary>
     public HuaweiIotPlatformClient(PlatformClientOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,15 +40,14 @@ public sealed class HuaweiIotPlatformClient : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _baseUrl = ValidateOptions(options);
         _tls = new PlatformTls(options);
-        var primary = _tls.CreateHandler();
-        var resilience = new ResilienceHandler(CreateResiliencePipeline(options)) { InnerHandler = primary };
-        _http = new HttpClient(resilience, disposeHandler: true) { Timeout = options.RequestTimeout };
+        _http = new HttpClient(_tls.CreateHandler(), disposeHandler: true) { Timeout = options.RequestTimeout };
         _ownsHttp = true;
     }
 
     /// <summary>
     /// Creates a client over an HttpClient whose handlers are set up elsewhere (IHttpClientFactory); see
-    /// <see cref="PlatformServiceCollectionExtensions"/>.
+    /// <see cref="PlatformServiceCollectionExtensions"/>. The HttpClient's timeout applies to each attempt: the back-off
+    /// between attempts happens here, outside it.
     /// </summary>
     public HuaweiIotPlatformClient(HttpClient httpClient, PlatformClientOptions options, TimeProvider? timeProvider = null)
     {
@@ -61,33 +60,8 @@ public sealed class HuaweiIotPlatformClient : IDisposable
         _ownsHttp = false;
     }
 
-    /// <summary>The retry pipeline: back-off on throttling (1010009, 429) and brief unavailability (502-504).</summary>
-    public static ResiliencePipeline<HttpResponseMessage> CreateResiliencePipeline(PlatformClientOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var retry = CreateRetryOptions(options);
-        return new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(retry).Build();
-    }
-
-    internal static HttpRetryStrategyOptions CreateRetryOptions(PlatformClientOptions options) => new()
-    {
-        MaxRetryAttempts = Math.Max(1, options.MaxRetryAttempts),
-        Delay = options.RetryBaseDelay,
-        BackoffType = DelayBackoffType.Exponential,
-        UseJitter = true,
-        ShouldRetryAfterHeader = true,
-        ShouldHandle = static async args =>
-            args.Outcome.Result is { } response && await IsRetryableAsync(response, args.Context.CancellationToken).ConfigureAwait(false),
-        OnRetry = args =>
-        {
-            options.Diagnostics?.Invoke(string.Create(
-                CultureInfo.InvariantCulture,
-                $"The platform answered {(int?)args.Outcome.Result?.StatusCode} (throttled or busy); retry {args.AttemptNumber + 1} of {options.MaxRetryAttempts} in {args.RetryDelay.TotalSeconds:0.###} s."));
-            return default;
-        },
-    };
-
-    private static async Task<bool> IsRetryableAsync(HttpResponseMessage response, CancellationToken ct)
+    /// <summary>Whether an answer is throttling (1010009, 429) or brief unavailability (502-504), worth another try.</summary>
+    internal static async Task<bool> IsRetryableAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         if (status is 429 or 502 or 503 or 504)
@@ -161,16 +135,28 @@ public sealed class HuaweiIotPlatformClient : IDisposable
         }
 
         var error = await ToExceptionAsync(response, operation, url, cancellationToken).ConfigureAwait(false);
-        if (error is AlreadySubscribedException)
+        if (error is AlreadySubscribedException conflict)
         {
+            var holders = new List<string>();
             await foreach (var existing in ListAllSubscriptionsAsync(notifyType, cancellationToken).ConfigureAwait(false))
             {
-                if (string.Equals(existing.NotifyType, notifyType, StringComparison.Ordinal)
-                    && string.Equals(existing.CallbackUrl, url, StringComparison.Ordinal))
+                if (!string.Equals(existing.NotifyType, notifyType, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (CallbackUrl.SameUrl(existing.CallbackUrl, url))
                 {
                     return new SubscribeResult(notifyType, url, existing.SubscriptionId, SubscribeOutcome.AlreadySubscribed, api);
                 }
+
+                if (existing.CallbackUrl is { Length: > 0 } other && !holders.Contains(other, StringComparer.Ordinal))
+                {
+                    holders.Add(other);
+                }
             }
+
+            throw PlatformErrors.AlreadySubscribedElsewhere(conflict, operation, notifyType, url, holders);
         }
 
         throw error;
@@ -224,17 +210,49 @@ public sealed class HuaweiIotPlatformClient : IDisposable
         }
     }
 
-    /// <summary>Deletes the subscriptions of a notify type, optionally only those to one callback URL (covers the upgrade types).</summary>
-    public async Task DeleteSubscriptionsAsync(string notifyType, string? callbackUrl = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes the subscriptions of a notify type, optionally only those to one callback URL (covers the upgrade types),
+    /// and returns how many of the listed ones are gone. The URL is compared as <see cref="CallbackUrl.Normalize"/> writes
+    /// it, so <c>https://host/path</c> matches the <c>https://host:443/path</c> that subscribing stored; each stored spelling
+    /// that matches is sent, since the platform compares the text.
+    /// </summary>
+    public async Task<DeleteResult> DeleteSubscriptionsAsync(string notifyType, string? callbackUrl = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(notifyType);
-        var path = SubscriptionsPath + Query(("appId", _options.AppId), ("notifyType", notifyType), ("callbackUrl", callbackUrl));
+        var normalized = callbackUrl is null ? null : CallbackUrl.Normalize(callbackUrl, allowHttp: true);
+        var before = await ListMatchingAsync(notifyType, normalized, cancellationToken).ConfigureAwait(false);
+        var urls = normalized is null
+            ? new List<string?> { null }
+            : [normalized, .. before.Select(s => s.CallbackUrl).Where(u => u is not null && !string.Equals(u, normalized, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)];
         var operation = $"Deleting the {notifyType} subscriptions";
-        using var response = await SendAuthorizedAsync(() => new HttpRequestMessage(HttpMethod.Delete, Resolve(path)), operation, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.OK))
+        foreach (var url in urls)
         {
-            throw await ToExceptionAsync(response, operation, callbackUrl, cancellationToken).ConfigureAwait(false);
+            var path = SubscriptionsPath + Query(("appId", _options.AppId), ("notifyType", notifyType), ("callbackUrl", url));
+            using var response = await SendAuthorizedAsync(() => new HttpRequestMessage(HttpMethod.Delete, Resolve(path)), operation, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.OK))
+            {
+                throw await ToExceptionAsync(response, operation, url, cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        var after = await ListMatchingAsync(notifyType, normalized, cancellationToken).ConfigureAwait(false);
+        var removed = before.Count(b => !after.Any(a => string.Equals(a.SubscriptionId, b.SubscriptionId, StringComparison.Ordinal)));
+        return new DeleteResult(notifyType, normalized, removed, after.Count);
+    }
+
+    private async Task<List<Subscription>> ListMatchingAsync(string notifyType, string? normalizedUrl, CancellationToken cancellationToken)
+    {
+        var matching = new List<Subscription>();
+        await foreach (var s in ListAllSubscriptionsAsync(notifyType, cancellationToken).ConfigureAwait(false))
+        {
+            if (string.Equals(s.NotifyType, notifyType, StringComparison.Ordinal)
+                && (normalizedUrl is null || CallbackUrl.SameUrl(s.CallbackUrl, normalizedUrl)))
+            {
+                matching.Add(s);
+            }
+        }
+
+        return matching;
     }
 
     /// <summary>A valid access token: cached, renewed shortly before expiry, single-flight across callers.</summary>
@@ -293,12 +311,12 @@ public sealed class HuaweiIotPlatformClient : IDisposable
 
     private async Task<TokenState> RequestTokenAsync(string? refreshToken, CancellationToken cancellationToken)
     {
-        HttpRequestMessage request;
         string operation;
+        Func<HttpRequestMessage> build;
         if (refreshToken is null)
         {
             operation = "Logging in to the platform";
-            request = new HttpRequestMessage(HttpMethod.Post, Resolve(LoginPath))
+            build = () => new HttpRequestMessage(HttpMethod.Post, Resolve(LoginPath))
             {
                 Content = new FormUrlEncodedContent([new("appId", _options.AppId), new("secret", _options.Secret)]),
             };
@@ -307,52 +325,106 @@ public sealed class HuaweiIotPlatformClient : IDisposable
         {
             operation = "Refreshing the platform access token";
             var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["appId"] = _options.AppId, ["secret"] = _options.Secret, ["refreshToken"] = refreshToken }, Json);
-            request = new HttpRequestMessage(HttpMethod.Post, Resolve(RefreshTokenPath))
+            build = () => new HttpRequestMessage(HttpMethod.Post, Resolve(RefreshTokenPath))
             {
                 Content = new StringContent(json, Encoding.UTF8, "application/json"),
             };
         }
 
-        using (request)
+        using var response = await SendWithRetriesAsync(
+            async ct =>
+            {
+                using var request = build();
+                return await SendAsync(request, ct).ConfigureAwait(false);
+            },
+            operation,
+            cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
         {
-            using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                throw await ToExceptionAsync(response, operation, null, cancellationToken).ConfigureAwait(false);
-            }
-
-            var token = await ReadJsonAsync<TokenResponse>(response, cancellationToken).ConfigureAwait(false);
-            if (token?.AccessToken is not { Length: > 0 } access)
-            {
-                throw new PlatformApiException((int)response.StatusCode, null, null, $"{operation} failed: the platform's answer has no accessToken.");
-            }
-
-            var now = _time.GetUtcNow();
-            var lifetime = TimeSpan.FromSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 3600);
-            var margin = _options.TokenRenewalMargin;
-            if (margin > lifetime / 2)
-            {
-                margin = lifetime / 2;
-            }
-
-            return new TokenState(access, token.RefreshToken, now + lifetime - margin, now + _options.RefreshTokenLifetime - margin);
+            throw await ToExceptionAsync(response, operation, null, cancellationToken).ConfigureAwait(false);
         }
+
+        var token = await ReadJsonAsync<TokenResponse>(response, cancellationToken).ConfigureAwait(false);
+        if (token?.AccessToken is not { Length: > 0 } access)
+        {
+            throw new PlatformApiException((int)response.StatusCode, null, null, $"{operation} failed: the platform's answer has no accessToken.");
+        }
+
+        var now = _time.GetUtcNow();
+        var lifetime = TimeSpan.FromSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 3600);
+        var margin = _options.TokenRenewalMargin;
+        if (margin > lifetime / 2)
+        {
+            margin = lifetime / 2;
+        }
+
+        return new TokenState(access, token.RefreshToken, now + lifetime - margin, now + _options.RefreshTokenLifetime - margin);
     }
 
-    private async Task<HttpResponseMessage> SendAuthorizedAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancellationToken)
-    {
-        var token = await GetAccessTokenAsync(null, cancellationToken).ConfigureAwait(false);
-        var response = await SendWithTokenAsync(build, token, cancellationToken).ConfigureAwait(false);
-        if (!await IsTokenRejectedAsync(response, cancellationToken).ConfigureAwait(false))
-        {
-            return response;
-        }
+    /// <summary>
+    /// Sends with the current token; when the token is refused, logs in once more and sends once more. Throttled or
+    /// briefly unavailable answers are retried after a back-off, each retry taking the token that is current then
+    /// (the back-off may outlast the token, or another caller may have logged in meanwhile).
+    /// </summary>
+    private Task<HttpResponseMessage> SendAuthorizedAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancellationToken) =>
+        SendWithRetriesAsync(
+            async ct =>
+            {
+                var token = await GetAccessTokenAsync(null, ct).ConfigureAwait(false);
+                var response = await SendWithTokenAsync(build, token, ct).ConfigureAwait(false);
+                if (!await IsTokenRejectedAsync(response, ct).ConfigureAwait(false))
+                {
+                    return response;
+                }
 
-        // The token was refused (expired early, or superseded by another login): log in once more and retry once.
-        response.Dispose();
-        _options.Diagnostics?.Invoke($"{operation}: the platform refused the access token; logging in again.");
-        token = await GetAccessTokenAsync(token, cancellationToken).ConfigureAwait(false);
-        return await SendWithTokenAsync(build, token, cancellationToken).ConfigureAwait(false);
+                // The token was refused (expired early, or superseded by another login): log in once more and retry once.
+                response.Dispose();
+                _options.Diagnostics?.Invoke($"{operation}: the platform refused the access token; logging in again.");
+                token = await GetAccessTokenAsync(token, ct).ConfigureAwait(false);
+                return await SendWithTokenAsync(build, token, ct).ConfigureAwait(false);
+            },
+            operation,
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until its answer is neither throttling nor brief unavailability, at most
+    /// 1 + <see cref="PlatformClientOptions.MaxRetryAttempts"/> times. The request timeout applies to each attempt
+    /// (the HttpClient's), never to the back-off between them. When the tries run out, a throttled answer becomes
+    /// <see cref="PlatformThrottledException"/>; another answer is returned for the caller to report.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(Func<CancellationToken, Task<HttpResponseMessage>> attempt, string operation, CancellationToken cancellationToken)
+    {
+        var retries = Math.Max(0, _options.MaxRetryAttempts);
+        var started = _time.GetTimestamp();
+        for (var tries = 1; ; tries++)
+        {
+            var response = await attempt(cancellationToken).ConfigureAwait(false);
+            if (!await IsRetryableAsync(response, cancellationToken).ConfigureAwait(false))
+            {
+                return response;
+            }
+
+            if (tries > retries)
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                var (code, description) = PlatformErrors.Parse(body);
+                if (code == PlatformErrors.Throttled || response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    var status = (int)response.StatusCode;
+                    response.Dispose();
+                    throw PlatformErrors.StillThrottled(status, code, description, operation, tries, _time.GetElapsedTime(started));
+                }
+
+                return response;
+            }
+
+            var delay = RetryBackoff.Delay(tries, _options, RetryBackoff.RetryAfter(response, _time.GetUtcNow()), Random.Shared.NextDouble());
+            _options.Diagnostics?.Invoke(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{operation}: the platform answered {(int)response.StatusCode} ({(response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode == 403 ? "throttled" : "busy")}); retry {tries} of {retries} in {delay.TotalSeconds:0.#} s."));
+            response.Dispose();
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<HttpResponseMessage> SendWithTokenAsync(Func<HttpRequestMessage> build, string token, CancellationToken cancellationToken)
@@ -383,16 +455,24 @@ public sealed class HuaweiIotPlatformClient : IDisposable
     {
         try
         {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _answered, true);
+            return response;
         }
         catch (HttpRequestException e) when (IsTlsFailure(e))
         {
-            var reason = _tls?.LastFailure ?? e.InnerException?.Message ?? e.Message;
+            var reason = _tls?.LastFailure ?? Innermost(e);
             throw new PlatformTlsException($"The TLS connection to {_baseUrl.Authority} failed: {reason}.", e);
         }
         catch (HttpRequestException e) when (_tls is { HasClientCertificate: false, ClientCertificateRequested: true })
         {
             throw new PlatformTlsException($"The platform at {_baseUrl.Authority} asked for a client certificate and closed the connection without one ({Innermost(e)}): pass the PKCS#12 file with --client-cert or SWUPGRADE_CLIENT_CERT_FILE.", e);
+        }
+        catch (HttpRequestException e) when (_tls is { HasClientCertificate: true, ClientCertificateOffered: true } && !Volatile.Read(ref _answered))
+        {
+            // The server asked for a certificate, got ours, and hung up before any answer: with TLS 1.3 that is how a
+            // refused client certificate shows (the refusal comes after the client's side of the handshake is done).
+            throw new PlatformTlsException($"The platform at {_baseUrl.Authority} refused the client certificate '{_tls.ClientCertificateSubject}' from {_options.ClientCertificateFile}: it closed the connection after the certificate was presented ({Innermost(e)}). Check that the platform trusts the certificate's issuer and that the certificate is still valid.", e);
         }
         catch (HttpRequestException e)
         {
@@ -400,7 +480,7 @@ public sealed class HuaweiIotPlatformClient : IDisposable
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", e);
+            throw new PlatformUnreachableException(string.Create(CultureInfo.InvariantCulture, $"The platform at {_baseUrl.Authority} did not answer one request within {_options.RequestTimeout.TotalSeconds:0.#} s."), e);
         }
     }
 
@@ -411,8 +491,12 @@ public sealed class HuaweiIotPlatformClient : IDisposable
             e = e.InnerException;
         }
 
-        return e.Message.TrimEnd('.');
+        return DotNetStatusName().Replace(e.Message, string.Empty).TrimEnd('.', ' ');
     }
+
+    /// <summary>The status name .NET appends to some messages, e.g. " (ResponseEnded)"; the words before it say the same.</summary>
+    [GeneratedRegex(@"\.?\s*\([A-Z][A-Za-z]+\)\.?$")]
+    private static partial Regex DotNetStatusName();
 
     private static bool IsTlsFailure(HttpRequestException e)
     {

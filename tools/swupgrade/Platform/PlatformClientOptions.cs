@@ -27,10 +27,13 @@ public sealed class PlatformClientOptions
     /// <summary>Retries after the platform throttles (1010009, 429) or is briefly unavailable (502-504).</summary>
     public int MaxRetryAttempts { get; set; } = 4;
 
-    /// <summary>The first back-off delay; it doubles per retry (with jitter). 100 calls per minute: default 5 s.</summary>
+    /// <summary>The first back-off delay; it doubles per retry (±20 % jitter). 100 calls per minute: default 5 s.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Timeout of one HTTP call.</summary>
+    /// <summary>The longest wait before one retry, also for a <c>Retry-After</c> that asks for more. Default 2 minutes.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Timeout of one HTTP attempt (the back-off between attempts is not counted).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Page size used to list subscriptions.</summary>

@@ -52,12 +52,42 @@ public static class PlatformErrors
                 : null;
     }
 
+    /// <summary>The platform still throttled after every try (retries included).</summary>
+    public static PlatformThrottledException StillThrottled(int status, string? code, string? description, string operation, int tries, TimeSpan elapsed)
+    {
+        var said = Said(status, code, description);
+        return new PlatformThrottledException(status, code, description, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{operation} failed: the platform was still throttled after {tries} tries over {elapsed.TotalSeconds:0} s ({said}). It allows 100 application calls per minute: wait a minute and run the command again."));
+    }
+
+    /// <summary>100227 with what the list shows: the URL(s) that hold the notify type now.</summary>
+    public static AlreadySubscribedException AlreadySubscribedElsewhere(PlatformApiException conflict, string operation, string notifyType, string callbackUrl, IReadOnlyList<string> holders)
+    {
+        ArgumentNullException.ThrowIfNull(conflict);
+        ArgumentNullException.ThrowIfNull(holders);
+        var said = Said(conflict.HttpStatus, conflict.ErrorCode, conflict.ErrorDescription);
+        var now = holders.Count switch
+        {
+            0 => $"{notifyType} is already subscribed, to a URL the subscription list does not show",
+            1 => $"{notifyType} is already subscribed to {holders[0]}",
+            _ => $"{notifyType} is already subscribed to {string.Join(" and ", holders)}",
+        };
+        var delete = holders.Count == 1
+            ? $"swupgrade subscriptions delete --notify-type {notifyType} --callback-url {holders[0]}"
+            : $"swupgrade subscriptions delete --notify-type {notifyType}";
+        return new AlreadySubscribedException(conflict.HttpStatus, conflict.ErrorCode, conflict.ErrorDescription,
+            $"{operation} to {callbackUrl} failed ({said}): {now}. To move it, delete the old one ('{delete}'), then subscribe again.");
+    }
+
+    private static string Said(int status, string? code, string? description) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"HTTP {status}{(code is null ? string.Empty : ", error " + code)}{(string.IsNullOrEmpty(description) ? string.Empty : ": " + description.TrimEnd('.'))}");
+
     /// <summary>Builds the exception for an error answer. <paramref name="operation"/> names what was attempted.</summary>
     public static PlatformApiException ToException(int status, string? code, string? description, string operation, string? callbackUrl = null)
     {
-        var said = string.Create(
-            CultureInfo.InvariantCulture,
-            $"HTTP {status}{(code is null ? string.Empty : ", error " + code)}{(string.IsNullOrEmpty(description) ? string.Empty : ": " + description)}");
+        var said = Said(status, code, description);
         string Msg(string advice) => $"{operation} failed ({said}). {advice}";
 
         return code switch

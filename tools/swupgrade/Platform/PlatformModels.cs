@@ -55,6 +55,13 @@ public enum SubscribeOutcome
 /// <param name="Api">"management" or "service".</param>
 public sealed record SubscribeResult(string NotifyType, string CallbackUrl, string? SubscriptionId, SubscribeOutcome Outcome, string Api);
 
+/// <summary>What a delete by notify type did.</summary>
+/// <param name="NotifyType">The notify type.</param>
+/// <param name="CallbackUrl">The callback URL it was limited to, normalised; null for all.</param>
+/// <param name="Removed">How many of the subscriptions listed before the delete are gone after it.</param>
+/// <param name="Remaining">How many matching subscriptions are still listed after it.</param>
+public sealed record DeleteResult(string NotifyType, string? CallbackUrl, int Removed, int Remaining);
+
 internal sealed record TokenResponse
 {
     [JsonPropertyName("scope")]

@@ -1,13 +1,16 @@
 using Microsoft.Extensions.DependencyInjection;
-using Polly;
 
 namespace SwUpgrade.Cli.Platform;
 
-/// <summary>Registers <see cref="HuaweiIotPlatformClient"/> with IHttpClientFactory and the resilience handler.</summary>
+/// <summary>Registers <see cref="HuaweiIotPlatformClient"/> with IHttpClientFactory.</summary>
 public static class PlatformServiceCollectionExtensions
 {
     public const string HttpClientName = "HuaweiIotPlatform";
 
+    /// <summary>
+    /// The named HttpClient carries the TLS settings and the per-attempt timeout; the client itself retries throttled
+    /// calls (a retry must carry the token that is current then, which a message handler cannot know).
+    /// </summary>
     public static IServiceCollection AddHuaweiIotPlatformClient(this IServiceCollection services, PlatformClientOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -15,8 +18,7 @@ public static class PlatformServiceCollectionExtensions
         services.AddSingleton(options);
         var tls = new Lazy<PlatformTls>(() => new PlatformTls(options));
         services.AddHttpClient(HttpClientName, c => c.Timeout = options.RequestTimeout)
-            .ConfigurePrimaryHttpMessageHandler(() => tls.Value.CreateHandler())
-            .AddResilienceHandler("platform-throttling", b => b.AddRetry(HuaweiIotPlatformClient.CreateRetryOptions(options)));
+            .ConfigurePrimaryHttpMessageHandler(() => tls.Value.CreateHandler());
         services.AddSingleton(sp => new HuaweiIotPlatformClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName), options, timeProvider));
         return services;

@@ -16,6 +16,7 @@ internal sealed class PlatformTls : IDisposable
     private readonly X509Certificate2Collection _clientCertificates = [];
     private string? _lastFailure;
     private bool _clientCertificateRequested;
+    private bool _clientCertificateOffered;
 
     public PlatformTls(PlatformClientOptions options)
     {
@@ -65,8 +66,14 @@ internal sealed class PlatformTls : IDisposable
     /// <summary>Whether a server asked for a client certificate during a handshake.</summary>
     public bool ClientCertificateRequested => Volatile.Read(ref _clientCertificateRequested);
 
+    /// <summary>Whether the client certificate was handed to a TLS handshake.</summary>
+    public bool ClientCertificateOffered => Volatile.Read(ref _clientCertificateOffered);
+
     /// <summary>Whether a client certificate is configured.</summary>
     public bool HasClientCertificate => _clientCertificates.Count > 0;
+
+    /// <summary>The configured client certificate's subject, for messages.</summary>
+    public string? ClientCertificateSubject => _clientCertificates.Count > 0 ? _clientCertificates[0].Subject : null;
 
     public SocketsHttpHandler CreateHandler()
     {
@@ -93,7 +100,13 @@ internal sealed class PlatformTls : IDisposable
                 Volatile.Write(ref _clientCertificateRequested, true);
             }
 
-            return local.Count > 0 ? local[0] : null!;
+            if (local.Count > 0)
+            {
+                Volatile.Write(ref _clientCertificateOffered, true);
+                return local[0];
+            }
+
+            return null!;
         };
 
         return handler;
@@ -143,8 +156,8 @@ internal sealed class PlatformTls : IDisposable
                 return true;
             }
 
-            var status = string.Join(", ", custom.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-            return Fail($"the server certificate is not trusted by the configured CA file ({status})");
+            var reasons = string.Join("; ", custom.ChainStatus.Select(s => Describe(s.Status)).Distinct());
+            return Fail($"the server certificate is not trusted by the configured CA file: {reasons}");
         }
         finally
         {
@@ -154,6 +167,19 @@ internal sealed class PlatformTls : IDisposable
             }
         }
     }
+
+    /// <summary>A chain problem in words (the enum names mean little to an operator).</summary>
+    internal static string Describe(X509ChainStatusFlags status) => status switch
+    {
+        X509ChainStatusFlags.PartialChain => "its chain does not lead to a certificate in the CA file",
+        X509ChainStatusFlags.UntrustedRoot => "it ends at a root certificate that is not in the CA file",
+        X509ChainStatusFlags.NotTimeValid => "a certificate in its chain has expired or is not yet valid",
+        X509ChainStatusFlags.NotSignatureValid => "a signature in its chain does not verify",
+        X509ChainStatusFlags.Revoked => "a certificate in its chain is revoked",
+        X509ChainStatusFlags.NotValidForUsage => "it is not valid for server authentication",
+        X509ChainStatusFlags.InvalidBasicConstraints => "an issuer in its chain is not a certificate authority",
+        _ => "the chain check failed (" + System.Text.RegularExpressions.Regex.Replace(status.ToString(), "(?<=[a-z])(?=[A-Z])", " ").ToLowerInvariant() + ")",
+    };
 
     private bool Fail(string reason)
     {

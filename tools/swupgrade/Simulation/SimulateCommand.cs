@@ -15,10 +15,10 @@ public static class SimulateCommand
     public const string FunctionKeyEnv = "SWUPGRADE_FUNCTION_KEY";
 
     /// <summary>Some pushes were not answered 200, or not sent within the maximum duration.</summary>
-    public const int ExitPushesFailed = 7;
+    public const int ExitPushesFailed = ExitCodes.PushesFailed;
 
     /// <summary>With --verify: some devices did not reach their final phase in the status API.</summary>
-    public const int ExitVerificationFailed = 8;
+    public const int ExitVerificationFailed = ExitCodes.VerificationFailed;
 
     public static Command Create(CliContext context, GlobalOptions global)
     {

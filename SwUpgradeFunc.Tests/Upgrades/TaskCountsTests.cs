@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Events;
+using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Receiving;
+using SwUpgradeFunc.Tests.TestSupport;
+using SwUpgradeFunc.Upgrades;
+
+namespace SwUpgradeFunc.Tests.Upgrades;
+
+/// <summary>
+/// The counter and index rows against a full recount of the sub-task rows, after random interleavings processed by two
+/// processors (two stores, each with its own cache) on the same table, with duplicates, redeliveries and failed
+/// publications; and state written by the previous version (sub-task rows only).
+/// </summary>
+public sealed class TaskCountsTests
+{
+    private readonly string _table = AzuriteServer.NewName("counts");
+
+    private UpgradeStateStore Store() =>
+        new(new TableServiceClient(AzuriteServer.ConnectionString), Options.Create(new UpgradesOptions { TableName = _table }));
+
+    private static NotificationProcessor Processor(UpgradeStateStore store, ISettledEventPublisher events) =>
+        new(store, new NoPoison(), events, Options.Create(new NotificationQueueOptions()), new SwUpgradeMetrics(new TestMeterFactory()),
+            NullLogger<NotificationProcessor>.Instance);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task CountsListsAndEvents_EqualAFullRecount_AfterRandomInterleavingsOnTwoProcessors(int seed)
+    {
+        var random = new Random(seed);
+        var operationId = $"op-prop-{seed}";
+        var messages = new List<string>();
+        for (var d = 0; d < 36; d++)
+        {
+            var firmware = random.Next(2) == 0;
+            var lifecycle = Envelopes.Lifecycle(firmware, random.Next(3) == 0 ? "FAIL" : "SUCCESS", deviceId: $"dev-{seed}-{d}",
+                operationId: operationId, withResult: random.Next(4) != 0).ToList();
+            var kept = lifecycle.Take(random.Next(0, lifecycle.Count + 1)).ToList();
+            if (random.Next(6) == 0)
+            {
+                kept.Add(Envelopes.Of(firmware
+                    ? Pushes.FwState("7", $"dev-{seed}-{d}", operationId, $"sub-dev-{seed}-{d}")
+                    : Pushes.SwState("otacreated", $"dev-{seed}-{d}", operationId, $"sub-dev-{seed}-{d}")));
+            }
+
+            foreach (var envelope in kept)
+            {
+                messages.Add(Envelopes.Json(envelope));
+                if (random.Next(4) == 0)
+                {
+                    messages.Add(Envelopes.Json(envelope)); // queue redelivery
+                }
+
+                if (random.Next(6) == 0)
+                {
+                    messages.Add(Envelopes.Json(Envelopes.Repush(envelope))); // platform re-push
+                }
+            }
+        }
+
+        var events = new RecordingEventPublisher();
+        using var first = Store();
+        using var second = Store();
+        var processors = new[] { Processor(first, events), Processor(second, events) };
+        var queue = new ConcurrentQueue<string>(messages.OrderBy(_ => random.Next()));
+        var failures = 0;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            var pick = new Random(seed * 100 + worker);
+            while (queue.TryDequeue(out var message))
+            {
+                if (pick.Next(15) == 0)
+                {
+                    events.FailNext(1);
+                }
+
+                try
+                {
+                    await processors[pick.Next(2)].ProcessAsync(message, "m", 1, CancellationToken.None);
+                }
+                catch (InvalidOperationException)
+                {
+                    Interlocked.Increment(ref failures);
+                    queue.Enqueue(message); // the runtime redelivers a message whose processing threw
+                }
+            }
+        })));
+
+        var recount = await Recount(operationId);
+        using var reader = Store();
+        var progress = (await reader.GetTaskAsync(operationId, 1000, null, TimeSpan.FromMinutes(1), CancellationToken.None))!;
+
+        Assert.Equal(recount.Count, progress.Total);
+        foreach (var phase in UpgradePhases.Names)
+        {
+            Assert.Equal(recount.Count(r => r.Phase == phase), progress.Phases[phase]);
+            var listed = await All(reader, operationId, phase);
+            Assert.Equal(recount.Where(r => r.Phase == phase).Select(r => r.Sub).Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        }
+
+        var active = recount.Where(r => !r.Settled).Select(r => r.Sub).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(active, (await All(reader, operationId, SubTaskFilter.Active)).Order(StringComparer.Ordinal));
+        // Every push is from 09:00 on the test's day, long before now: every unsettled sub-task is stalled.
+        Assert.Equal(active, (await All(reader, operationId, SubTaskFilter.Stalled)).Order(StringComparer.Ordinal));
+        Assert.Equal(active.Count, progress.Stalled);
+        Assert.Equal(recount.Select(r => r.Sub).Order(StringComparer.Ordinal), (await All(reader, operationId, null)).Order(StringComparer.Ordinal));
+        Assert.Equal(recount.Count + active.Count, await IndexRows(operationId));
+
+        var settled = recount.Where(r => r.Settled).ToList();
+        var ids = events.Published.Select(e => e.Id).Distinct().ToList();
+        Assert.Equal(settled.Select(r => SettledEvents.Id(operationId, r.Sub)).Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
+        Assert.All(events.Published, e => Assert.Equal(
+            settled.Single(r => SettledEvents.Id(operationId, r.Sub) == e.Id).Result, e.Data!.ToObjectFromJson<SubTaskSettled>(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!.Result));
+    }
+
+    [Fact]
+    public async Task StateOfThePreviousVersion_IsCountedAndListed_AndStaysExactAfterNewPushes()
+    {
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        await table.CreateIfNotExistsAsync();
+        const string operationId = "op-legacy";
+        var states = new Dictionary<string, SubTaskState>();
+        for (var d = 0; d < 40; d++)
+        {
+            var lifecycle = Envelopes.Lifecycle(false, d % 5 == 0 ? "FAIL" : "SUCCESS", deviceId: $"old-{d}", operationId: operationId);
+            SubTaskState? state = null;
+            foreach (var envelope in lifecycle.Take(1 + (d % 5)))
+            {
+                state = UpgradeStateMachine.Apply(state, envelope, 100).State;
+            }
+
+            states[state!.SubOperationId] = state;
+            // Exactly the rows the previous store wrote: the sub-task row and the device index row, nothing else.
+            await table.AddEntityAsync(UpgradeStateStore.ToEntity(state, StorageKeys.TaskPartition(operationId, state.SubOperationId),
+                StorageKeys.SubTaskRow(state.SubOperationId)));
+            await table.UpsertEntityAsync(new TableEntity(StorageKeys.DevicePartition(state.DeviceId), StorageKeys.DeviceRow(operationId, state.SubOperationId))
+            {
+                ["OperationId"] = operationId,
+                ["SubOperationId"] = state.SubOperationId,
+            });
+        }
+
+        using var store = Store();
+        var progress = (await store.GetTaskAsync(operationId, 10, null, CancellationToken.None))!;
+
+        Assert.Equal(40, progress.Total);
+        Assert.Equal(8, progress.Phases["downloading"]);
+        Assert.Equal(8, progress.Phases["idle"]);
+        Assert.Equal(8, progress.Phases["succeeded"]);
+        Assert.Equal(0, progress.Phases["failed"]);
+        Assert.Equal(states.Values.Min(s => s.FirstUpdate), progress.FirstUpdate);
+        Assert.Equal(Enumerable.Range(0, 40).Where(d => d % 5 == 1).Select(d => $"sub-old-{d}").Order(StringComparer.Ordinal),
+            (await All(store, operationId, "downloaded")).Order(StringComparer.Ordinal));
+        Assert.Contains(operationId, (await store.ListTasksAsync(20, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks.Select(t => t.OperationId));
+
+        // New pushes on the old sub-tasks, from another instance: the counts follow, exactly.
+        using var other = Store();
+        for (var d = 0; d < 40; d += 5)
+        {
+            await other.ApplyAsync(Envelopes.Of(Pushes.SwResult("FAIL", $"old-{d + 3}", operationId, $"sub-old-{d + 3}")), CancellationToken.None);
+            await other.ApplyAsync(Envelopes.Of(Pushes.SwState("downloaded", $"old-{d}", operationId, $"sub-old-{d}")), CancellationToken.None);
+        }
+
+        var recount = await Recount(operationId);
+        var after = (await store.GetTaskAsync(operationId, 10, null, CancellationToken.None))!;
+        foreach (var phase in UpgradePhases.Names)
+        {
+            Assert.Equal(recount.Count(r => r.Phase == phase), after.Phases[phase]);
+            Assert.Equal(recount.Where(r => r.Phase == phase).Select(r => r.Sub).Order(StringComparer.Ordinal),
+                (await All(store, operationId, phase)).Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal((8, 0, 16), (after.Phases["failed"], after.Phases["idle"], after.Phases["downloaded"]));
+    }
+
+    private static async Task<List<string>> All(UpgradeStateStore store, string operationId, string? phase)
+    {
+        Assert.True(SubTaskFilter.TryParse(phase, out var filter));
+        var subs = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = (await store.ListSubTasksAsync(operationId, filter, 7, token, TimeSpan.FromMinutes(1), CancellationToken.None))!;
+            subs.AddRange(page.SubTasks.Select(s => s.SubOperationId));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        return subs;
+    }
+
+    private async Task<List<(string Sub, string Phase, bool Settled, string? Result)>> Recount(string operationId)
+    {
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        var rows = new List<(string, string, bool, string?)>();
+        for (var b = 0; b < StorageKeys.Buckets; b++)
+        {
+            await foreach (var e in table.QueryAsync<TableEntity>(
+                               $"PartitionKey eq '{StorageKeys.TaskPartition(operationId, b)}' and RowKey ge 's|' and RowKey lt 's}}'"))
+            {
+                var state = UpgradeStateStore.ToState(e);
+                rows.Add((state.SubOperationId, state.Phase.NameOrNone(), state.Phase?.IsSettled() == true, state.Result));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>Phase and active index rows of the task, read raw: no row may outlive the state it indexed.</summary>
+    private async Task<int> IndexRows(string operationId)
+    {
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        var count = 0;
+        for (var b = 0; b < StorageKeys.Buckets; b++)
+        {
+            var partition = StorageKeys.TaskPartition(operationId, b);
+            await foreach (var _ in table.QueryAsync<TableEntity>(
+                               $"PartitionKey eq '{partition}' and ((RowKey ge 'p|' and RowKey lt 'p}}') or (RowKey ge 'a|' and RowKey lt 'a}}'))",
+                               select: ["RowKey"]))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private sealed class NoPoison : IPoisonQueue
+    {
+        public Task SendAsync(string message, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("A valid push was poisoned.");
+    }
+}
