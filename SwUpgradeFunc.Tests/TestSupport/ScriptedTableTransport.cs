@@ -8,25 +8,25 @@ namespace SwUpgradeFunc.Tests.TestSupport;
 
 /// <summary>
 /// The HTTP transport of a TableServiceClient pointed at Azurite: passes every request through to it, records what
-/// was sent, and answers the entity writes with a scripted Table service error while one is set. The store code
-/// above it runs unchanged, so a test sees exactly what the store and the processor make of a 503 or a 413.
+/// was sent, and answers the requests a test picks with a scripted Table service error. The store code above it runs
+/// unchanged, so a test sees exactly what the store and the processor make of a 503, a 412 or a 413.
 /// </summary>
 public sealed class ScriptedTableTransport : DelegatingHandler
 {
     private readonly ConcurrentQueue<(string Method, string Path)> _requests = new();
     private volatile Failure? _failure;
-    private int _failedWrites;
+    private int _failed;
 
     private ScriptedTableTransport()
         : base(new SocketsHttpHandler())
     {
     }
 
-    /// <summary>Every request sent, as method and path (without the query).</summary>
+    /// <summary>Every request sent, as method and unescaped path (without the query).</summary>
     public IReadOnlyList<(string Method, string Path)> Requests => [.. _requests];
 
-    /// <summary>Writes answered with the scripted error.</summary>
-    public int FailedWrites => Volatile.Read(ref _failedWrites);
+    /// <summary>Requests answered with the scripted error.</summary>
+    public int FailedWrites => Volatile.Read(ref _failed);
 
     /// <summary>A service client on Azurite whose traffic goes through a new transport, without SDK-level retries.</summary>
     public static (TableServiceClient Service, ScriptedTableTransport Transport) Create(string connectionString)
@@ -37,18 +37,35 @@ public sealed class ScriptedTableTransport : DelegatingHandler
         return (new TableServiceClient(connectionString, options), transport);
     }
 
-    /// <summary>From now on, entity inserts, updates and upserts are answered with this status and error code.</summary>
-    public void FailWrites(HttpStatusCode status, string errorCode) => _failure = new Failure(status, errorCode);
+    /// <summary>Entity inserts, updates, upserts and transactions are answered with this error, the next <paramref name="times"/> times.</summary>
+    public void FailWrites(HttpStatusCode status, string errorCode, int times = int.MaxValue) =>
+        Fail(IsEntityWrite, status, errorCode, times);
+
+    /// <summary>Creating a table is answered with this error.</summary>
+    public void FailTableCreation(HttpStatusCode status, string errorCode) =>
+        Fail(r => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/Tables", StringComparison.Ordinal),
+            status, errorCode, int.MaxValue);
+
+    /// <summary>A query that carries the table's own continuation (NextPartitionKey/NextRowKey) is answered with this error.</summary>
+    public void FailContinuedQueries(HttpStatusCode status, string errorCode) =>
+        Fail(r => r.Method == HttpMethod.Get && r.RequestUri!.Query.Contains("NextPartitionKey", StringComparison.OrdinalIgnoreCase),
+            status, errorCode, int.MaxValue);
 
     public void Heal() => _failure = null;
 
+    /// <summary>Forgets the requests recorded so far.</summary>
+    public void ClearRequests() => _requests.Clear();
+
+    private void Fail(Func<HttpRequestMessage, bool> match, HttpStatusCode status, string errorCode, int times) =>
+        _failure = new Failure(match, status, errorCode, times);
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var path = request.RequestUri!.AbsolutePath;
+        var path = Uri.UnescapeDataString(request.RequestUri!.AbsolutePath);
         _requests.Enqueue((request.Method.Method, path));
-        if (_failure is { } failure && IsEntityWrite(request.Method, path))
+        if (_failure is { } failure && failure.Match(request) && Interlocked.Decrement(ref failure.Remaining) >= 0)
         {
-            Interlocked.Increment(ref _failedWrites);
+            Interlocked.Increment(ref _failed);
             var body = "{\"odata.error\":{\"code\":\"" + failure.ErrorCode +
                        "\",\"message\":{\"lang\":\"en-US\",\"value\":\"scripted by the test\"}}}";
             var response = new HttpResponseMessage(failure.Status)
@@ -64,10 +81,22 @@ public sealed class ScriptedTableTransport : DelegatingHandler
         return base.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>An insert, replace, merge or upsert of an entity: anything that writes to a table other than the table list.</summary>
-    private static bool IsEntityWrite(HttpMethod method, string path) =>
-        method != HttpMethod.Get && method != HttpMethod.Delete && method != HttpMethod.Head &&
-        !path.EndsWith("/Tables", StringComparison.Ordinal) && !path.Contains("/Tables(", StringComparison.Ordinal);
+    /// <summary>Anything that writes entities: inserts, replaces, merges, upserts and entity-group transactions.</summary>
+    private static bool IsEntityWrite(HttpRequestMessage request)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        return request.Method != HttpMethod.Get && request.Method != HttpMethod.Delete && request.Method != HttpMethod.Head &&
+               !path.EndsWith("/Tables", StringComparison.Ordinal) && !path.Contains("/Tables(", StringComparison.Ordinal);
+    }
 
-    private sealed record Failure(HttpStatusCode Status, string ErrorCode);
+    private sealed class Failure(Func<HttpRequestMessage, bool> match, HttpStatusCode status, string errorCode, int times)
+    {
+        public int Remaining = times;
+
+        public Func<HttpRequestMessage, bool> Match { get; } = match;
+
+        public HttpStatusCode Status { get; } = status;
+
+        public string ErrorCode { get; } = errorCode;
+    }
 }
