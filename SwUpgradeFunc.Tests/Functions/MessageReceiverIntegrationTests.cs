@@ -85,6 +85,46 @@ public sealed class MessageReceiverIntegrationTests : IAsyncLifetime
         await AssertQueueEmpty();
     }
 
+    /// <summary>
+    /// The body reaches the server in many small pieces, each flushed and a moment apart, so the receiver's reads
+    /// return a few bytes each: the push is accepted only if the read loop keeps going until the body ends.
+    /// </summary>
+    [Fact]
+    public async Task Post_AcceptsAChunkedBody_ThatArrivesAFewBytesAtATime()
+    {
+        var bytes = Pushes.Bytes(Pushes.SwResult("FAIL", deviceId: "dev-trickle"));
+        var content = new TricklingContent(bytes, pieceSize: 16);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1.0.0/messageReceiver") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(content.Pieces > 10, $"the body went out in {content.Pieces} pieces");
+        var message = Assert.Single((await _rawQueue.ReceiveMessagesAsync(32)).Value);
+        Assert.True(NotificationEnvelope.TryParse(Encoding.UTF8.GetString(Convert.FromBase64String(message.Body.ToString())),
+            out var envelope, out var reason), reason);
+        Assert.Equal(("dev-trickle", "FAIL", "upgrade finished"),
+            (envelope!.Notification.DeviceId, envelope.Notification.SwUpgradeResult, envelope.Notification.ResultDesc));
+    }
+
+    [Fact]
+    public async Task Post_Returns413_ForAnOversizedBody_ThatArrivesInPieces_AndStoresNothing()
+    {
+        var body = Pushes.SwState();
+        body["padding"] = new string('x', 70_000);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1.0.0/messageReceiver")
+        {
+            Content = new TricklingContent(Pushes.Bytes(body), pieceSize: 8 * 1024),
+        };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertQueueEmpty();
+    }
+
     [Fact]
     public async Task Post_Returns400ProblemJson_NamingTheField_AndStoresNothing()
     {
@@ -137,6 +177,39 @@ public sealed class MessageReceiverIntegrationTests : IAsyncLifetime
     {
         await _rawQueue.CreateIfNotExistsAsync();
         Assert.Empty((await _rawQueue.PeekMessagesAsync(32)).Value);
+    }
+
+    /// <summary>A JSON body of unknown length written in pieces, each flushed to the socket, a few milliseconds apart.</summary>
+    private sealed class TricklingContent : HttpContent
+    {
+        private readonly byte[] _bytes;
+        private readonly int _pieceSize;
+
+        public TricklingContent(byte[] bytes, int pieceSize)
+        {
+            _bytes = bytes;
+            _pieceSize = pieceSize;
+            Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        public int Pieces { get; private set; }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var at = 0; at < _bytes.Length; at += _pieceSize)
+            {
+                await stream.WriteAsync(_bytes.AsMemory(at, Math.Min(_pieceSize, _bytes.Length - at)));
+                await stream.FlushAsync();
+                Pieces++;
+                await Task.Delay(3);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     /// <summary>A body of unknown length, so HttpClient has to send it chunked.</summary>

@@ -4,6 +4,7 @@ using CsvHelper;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Functions;
 using SwUpgradeFunc.Tests.TestSupport;
+using SwUpgradeFunc.Tests.Upgrades;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Tests.Functions;
@@ -87,6 +88,74 @@ public sealed class UpgradeStatusApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", contentType);
         using var problem = JsonDocument.Parse(body);
         Assert.Equal(field, Assert.Single(problem.RootElement.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+    }
+
+    /// <summary>
+    /// A token this API issued, re-encoded with one part changed: the bucket at and past the bounds (0..31 are real), or
+    /// a token of the right encoding but the wrong shape. Each is a 400 naming the parameter, never a 500 or an empty 200.
+    /// </summary>
+    [Theory]
+    [InlineData("bucket", "32")]
+    [InlineData("bucket", "-1")]
+    [InlineData("bucket", "2147483648")]
+    [InlineData("bucket", " 3")]
+    [InlineData("bucket", "")]
+    [InlineData("version", "1")]
+    [InlineData("parts", "3")]
+    [InlineData("parts", "5")]
+    public async Task ContinuationToken_WithABucketOutOfRangeOrTheWrongShape_Is400(string part, string value)
+    {
+        await SeedAsync("op-shape");
+        var token = await FirstTokenAsync("op-shape");
+        var parts = UpgradeStateStoreRequestTests.Decode(token).ToList();
+        switch (part)
+        {
+            case "bucket":
+                parts[2] = value;
+                break;
+            case "version":
+                parts[0] = value;
+                break;
+            default:
+                parts = value == "3" ? parts[..3] : [.. parts, ""];
+                break;
+        }
+
+        var (status, body, contentType) = await Get("/api/upgrades/op-shape/subtasks?pageSize=2&continuationToken=" +
+                                                     Uri.EscapeDataString(UpgradeStateStoreRequestTests.Encode(parts)));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (status, contentType));
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal("continuationToken", Assert.Single(problem.RootElement.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(31)]
+    public async Task ContinuationToken_ForTheFirstAndLastBucket_IsServed(int bucket)
+    {
+        await SeedAsync("op-edge");
+        var parts = UpgradeStateStoreRequestTests.Decode(await FirstTokenAsync("op-edge"));
+        parts[2] = bucket.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        parts[3] = "";
+
+        var (status, body, _) = await Get("/api/upgrades/op-edge/subtasks?pageSize=100&continuationToken=" +
+                                          Uri.EscapeDataString(UpgradeStateStoreRequestTests.Encode(parts)));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var page = JsonDocument.Parse(body);
+        var served = page.RootElement.GetProperty("subTasks").EnumerateArray()
+            .Select(s => s.GetProperty("subOperationId").GetString()!).ToList();
+        var expected = Enumerable.Range(0, 10).Select(d => $"sub-op-edge-dev-{d}")
+            .Where(sub => StorageKeys.BucketOf(sub) >= bucket).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, served.Order(StringComparer.Ordinal));
+        Assert.Equal(JsonValueKind.Null, page.RootElement.TryGetProperty("continuationToken", out var next) ? next.ValueKind : JsonValueKind.Null);
+    }
+
+    private async Task<string> FirstTokenAsync(string operationId)
+    {
+        using var page = JsonDocument.Parse((await Get($"/api/upgrades/{operationId}/subtasks?pageSize=2")).Body);
+        return page.RootElement.GetProperty("continuationToken").GetString()!;
     }
 
     [Fact]

@@ -144,6 +144,20 @@ public sealed class NotificationReceiverTests : IDisposable
     }
 
     [Fact]
+    public async Task Receive_ReadsTheWholeBody_WhenEachReadReturnsAFewBytes()
+    {
+        var bytes = Pushes.Bytes(Pushes.FwResult("SUCCESS", deviceId: "dev-slow"));
+
+        var result = await Receiver().ReceiveAsync("application/json", null, new FewBytesStream(bytes, 3), CancellationToken.None);
+
+        Assert.Equal(ReceiveOutcome.Accepted, result.Outcome);
+        var queued = Assert.Single(_queue.Messages);
+        Assert.True(NotificationEnvelope.TryParse(queued.ToString(), out var envelope, out var reason), reason);
+        Assert.Equal(("dev-slow", "SUCCESS", "V1"),
+            (envelope!.Notification.DeviceId, envelope.Notification.Status, envelope.Notification.SourceVersion));
+    }
+
+    [Fact]
     public async Task Receive_AcceptsABodyOfExactlyTheLimit()
     {
         var json = Pushes.SwState().ToJsonString();
@@ -216,6 +230,23 @@ public sealed class NotificationReceiverTests : IDisposable
         Assert.Equal((403, "app-not-allowed"), (refused.StatusCode, refused.Reason));
         Assert.Equal(ReceiveOutcome.Accepted, allowed.Outcome);
         Assert.Single(_queue.Messages);
+    }
+
+    /// <summary>appIds are opaque identifiers issued by the platform: the allow-list matches them exactly, letter case included.</summary>
+    [Fact]
+    public async Task Receive_MatchesTheAllowList_CaseSensitively_AfterTrimmingEachEntry()
+    {
+        var receiver = Receiver(o => o.AllowedAppIds = " AbC123 ,, x-App ");
+
+        var exact = await Post(receiver, Pushes.SwState(appId: "AbC123"));
+        var exactSecond = await Post(receiver, Pushes.SwState(appId: "x-App"));
+        var lower = await Post(receiver, Pushes.SwState(appId: "abc123"));
+        var upper = await Post(receiver, Pushes.SwState(appId: "X-APP"));
+        var padded = await Post(receiver, Pushes.SwState(appId: "AbC123 "));
+
+        Assert.Equal((ReceiveOutcome.Accepted, ReceiveOutcome.Accepted), (exact.Outcome, exactSecond.Outcome));
+        Assert.Equal([403, 403, 403], new[] { lower.StatusCode, upper.StatusCode, padded.StatusCode });
+        Assert.Equal(2, _queue.Messages.Count);
     }
 
     [Fact]
@@ -348,6 +379,23 @@ public sealed class NotificationReceiverTests : IDisposable
             return n;
         }
 
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>A stream whose reads return at most a few bytes, as a slow network hands a body over.</summary>
+    private sealed class FewBytesStream(byte[] bytes, int perRead) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, perRead));
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

@@ -1,5 +1,8 @@
+using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -37,12 +40,16 @@ public sealed class NotificationProcessorTests : IDisposable
 
     private NotificationProcessor Processor(string? tableConnection = null)
     {
-        var connection = AzuriteServer.ConnectionString;
         var tableOptions = new TableClientOptions();
         tableOptions.Retry.MaxRetries = 0;
         tableOptions.Retry.Mode = RetryMode.Fixed;
-        var store = new UpgradeStateStore(new TableServiceClient(tableConnection ?? connection, tableOptions),
-            Options.Create(new UpgradesOptions { TableName = _table }));
+        return Processor(new TableServiceClient(tableConnection ?? AzuriteServer.ConnectionString, tableOptions));
+    }
+
+    private NotificationProcessor Processor(TableServiceClient tables)
+    {
+        var connection = AzuriteServer.ConnectionString;
+        var store = new UpgradeStateStore(tables, Options.Create(new UpgradesOptions { TableName = _table }));
         var queueOptions = Options.Create(new NotificationQueueOptions { QueueName = _queueName });
         var poison = new StoragePoisonQueue(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), queueOptions);
         return new NotificationProcessor(store, poison, _events, queueOptions, new SwUpgradeMetrics(_meters), _logger);
@@ -73,7 +80,7 @@ public sealed class NotificationProcessorTests : IDisposable
     [InlineData("[1,2]", "not a JSON object")]
     [InlineData("{\"id\":\"x\"}", "no numeric schemaVersion")]
     [InlineData("{\"schemaVersion\":2,\"id\":\"x\"}", "schemaVersion 2 is not supported")]
-    [InlineData("{\"schemaVersion\":1,\"id\":\"x\",\"receivedAt\":\"2026-11-26T00:00:00Z\",\"notifyType\":\"deviceAdded\",\"notification\":{\"notifyType\":\"deviceAdded\",\"deviceId\":\"d\",\"appId\":\"a\",\"operationId\":\"o\",\"subOperationId\":\"s\"}}", "lacks")]
+    [InlineData("{\"schemaVersion\":1,\"id\":\"x\",\"receivedAt\":\"2026-11-26T00:00:00Z\",\"notifyType\":\"deviceAdded\",\"notification\":{\"notifyType\":\"deviceAdded\",\"deviceId\":\"d\",\"appId\":\"a\",\"operationId\":\"o\",\"subOperationId\":\"s\"}}", "notifyType 'deviceAdded' is not an upgrade notification")]
     public async Task Process_SendsAMessageThatCanNeverBeProcessed_StraightToPoison_WithTheReasonLogged(string message, string reason)
     {
         var outcome = await Processor().ProcessAsync(message, "m-bad", 1, CancellationToken.None);
@@ -98,6 +105,121 @@ public sealed class NotificationProcessorTests : IDisposable
         var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Equal("3", log.GetStructuredStateValue("DequeueCount"));
         Assert.Equal("m-retry", log.GetStructuredStateValue("MessageId"));
+    }
+
+    public static TheoryData<string, string?, string> EnvelopesLackingAnIdentifier()
+    {
+        var data = new TheoryData<string, string?, string>();
+        foreach (var value in new string?[] { null, "", " \t" })
+        {
+            data.Add("id", value, "the envelope lacks its id");
+            foreach (var field in new[] { "deviceId", "appId", "operationId", "subOperationId" })
+            {
+                data.Add("notification." + field, value, $"the envelope lacks the notification's {field}");
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>A null value means the property is left out: a required property missing fails the envelope's schema.</summary>
+    [Theory]
+    [MemberData(nameof(EnvelopesLackingAnIdentifier))]
+    public async Task Process_PoisonsAnEnvelopeLackingAnIdentifier_AtOnce_WithTheReason(string path, string? value, string reason)
+    {
+        var json = JsonNode.Parse(Envelopes.Json(Envelopes.Of(Pushes.SwState("downloading"))))!.AsObject();
+        var (owner, name) = path.StartsWith("notification.", StringComparison.Ordinal)
+            ? (json["notification"]!.AsObject(), path["notification.".Length..])
+            : (json, path);
+        Assert.True(owner.ContainsKey(name), $"the envelope as written has {path}");
+        if (value is null)
+        {
+            owner.Remove(name);
+        }
+        else
+        {
+            owner[name] = value;
+        }
+
+        var message = json.ToJsonString();
+
+        var outcome = await Processor().ProcessAsync(message, "m-lacking", 1, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Poisoned, outcome);
+        Assert.Equal([message], await PoisonedMessages());
+        var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Contains(value is null ? $"'{name}'" : reason, log.GetStructuredStateValue("Reason"), StringComparison.Ordinal);
+        var poisoned = Assert.Single(_processed.GetMeasurementSnapshot());
+        Assert.Equal("poisoned", poisoned.Tags["outcome"]);
+        Assert.False(await TableExists(), "nothing reaches the state store");
+    }
+
+    /// <summary>400 and 413 from the table refuse the entity itself: no retry can help, so the message is poisoned at once.</summary>
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest, "PropertyValueTooLarge")]
+    [InlineData(HttpStatusCode.RequestEntityTooLarge, "RequestBodyTooLarge")]
+    public async Task Process_PoisonsAtOnce_WhenTheTableRefusesTheEntity(HttpStatusCode status, string errorCode)
+    {
+        var (tables, transport) = ScriptedTableTransport.Create(AzuriteServer.ConnectionString);
+        transport.FailWrites(status, errorCode);
+        var envelope = Envelopes.Of(Pushes.FwResult("FAIL"));
+        var message = Envelopes.Json(envelope);
+
+        var outcome = await Processor(tables).ProcessAsync(message, "m-refused", 1, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Poisoned, outcome);
+        Assert.True(transport.FailedWrites > 0, "the refusal came from the table");
+        Assert.Equal([message], await PoisonedMessages());
+        var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        Assert.Equal(LogLevel.Error, log.Level);
+        Assert.Equal($"the state store refused it ({(int)status} {errorCode})", log.GetStructuredStateValue("Reason"));
+        var poisoned = Assert.Single(_processed.GetMeasurementSnapshot());
+        Assert.Equal(("poisoned", "fwUpgradeResultNotify"), ((string)poisoned.Tags["outcome"]!, (string)poisoned.Tags["notify_type"]!));
+    }
+
+    /// <summary>
+    /// 503 (the service is busy) and 403 (a role assignment still propagating) pass: the message is thrown back to the
+    /// runtime, which retries it, and once the table answers again the same message is recorded.
+    /// </summary>
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, "ServerBusy")]
+    [InlineData(HttpStatusCode.Forbidden, "AuthorizationPermissionMismatch")]
+    [InlineData(HttpStatusCode.InternalServerError, "InternalError")]
+    public async Task Process_ThrowsForTheRuntimeToRetry_OnATransientTableError_AndRecordsTheMessageOnceItPasses(
+        HttpStatusCode status, string errorCode)
+    {
+        var (tables, transport) = ScriptedTableTransport.Create(AzuriteServer.ConnectionString);
+        var processor = Processor(tables);
+        var message = Envelopes.Json(Envelopes.Of(Pushes.SwState("downloading")));
+        transport.FailWrites(status, errorCode);
+
+        var failure = await Assert.ThrowsAsync<RequestFailedException>(() => processor.ProcessAsync(message, "m-busy", 1, CancellationToken.None));
+
+        Assert.Equal((int)status, failure.Status);
+        Assert.Empty(await PoisonedMessages());
+        var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        Assert.Equal((LogLevel.Warning, "m-busy", "1"),
+            (warning.Level, warning.GetStructuredStateValue("MessageId"), warning.GetStructuredStateValue("DequeueCount")));
+        var retry = Assert.Single(_processed.GetMeasurementSnapshot());
+        Assert.Equal(("retry", "swUpgradeStateChangeNotify"), ((string)retry.Tags["outcome"]!, (string)retry.Tags["notify_type"]!));
+
+        transport.Heal();
+        var outcome = await processor.ProcessAsync(message, "m-busy", 2, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Recorded, outcome);
+        Assert.Empty(await PoisonedMessages());
+        Assert.Equal(["retry", "advanced"], _processed.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+    }
+
+    private async Task<bool> TableExists()
+    {
+        var service = new TableServiceClient(AzuriteServer.ConnectionString);
+        await foreach (var table in service.QueryAsync(t => t.Name == _table))
+        {
+            return true;
+        }
+
+        return false;
     }
 
     [Fact]

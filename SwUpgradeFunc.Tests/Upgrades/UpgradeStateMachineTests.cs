@@ -231,6 +231,34 @@ public class UpgradeStateMachineTests
         Assert.Equal((t0, t0.AddMinutes(5)), (state.FirstUpdate, state.LastUpdate));
     }
 
+    [Fact]
+    public void Apply_MovesLastUpdateForward_WithEachLaterPush_AndKeepsFirstUpdate()
+    {
+        var t0 = new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+        SubTaskState? state = null;
+
+        Step(ref state, Envelopes.Of(Pushes.SwState("downloading"), t0));
+        Step(ref state, Envelopes.Of(Pushes.SwState("downloaded"), t0.AddMinutes(2)));
+        var afterTwo = (state!.FirstUpdate, state.LastUpdate);
+        Step(ref state, Envelopes.Of(Pushes.SwResult("SUCCESS"), t0.AddMinutes(7)));
+
+        Assert.Equal((t0, t0.AddMinutes(2)), afterTwo);
+        Assert.Equal((t0, t0.AddMinutes(7)), (state!.FirstUpdate, state.LastUpdate));
+    }
+
+    [Fact]
+    public void Apply_MovesLastUpdateForward_EvenForAStalePush_ThatArrivedLater()
+    {
+        var t0 = new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+        SubTaskState? state = null;
+        Step(ref state, Envelopes.Of(Pushes.SwState("updating"), t0));
+
+        var stale = Step(ref state, Envelopes.Of(Pushes.SwState("downloading"), t0.AddMinutes(1)));
+
+        Assert.Equal(Verdicts.Stale, stale.Verdict);
+        Assert.Equal((t0, t0.AddMinutes(1)), (state!.FirstUpdate, state.LastUpdate));
+    }
+
     /// <summary>
     /// Any permutation of a lifecycle's pushes, with any queue redeliveries and platform re-pushes mixed in, ends in
     /// the same phase and result as the ordered sequence, and the history holds each distinct push exactly once.

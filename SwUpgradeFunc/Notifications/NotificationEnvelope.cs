@@ -93,17 +93,14 @@ public sealed record NotificationEnvelope
             return false;
         }
 
-        var notification = envelope?.Notification;
-        if (envelope is null || notification is null || string.IsNullOrWhiteSpace(envelope.Id) ||
-            string.IsNullOrWhiteSpace(notification.DeviceId) || string.IsNullOrWhiteSpace(notification.OperationId) ||
-            string.IsNullOrWhiteSpace(notification.SubOperationId) ||
-            !(NotifyTypes.IsUpgrade(notification.NotifyType) || notification.NotifyType == NotifyTypes.Reconciliation))
+        reason = envelope is null ? "the message is not an envelope" : MissingIdentifier(envelope);
+        if (envelope is null || reason is not null)
         {
             envelope = null;
-            reason = "the envelope lacks its id or the notification's identifiers";
             return false;
         }
 
+        var notification = envelope.Notification!;
         if ((envelope.NotifyType == NotifyTypes.Reconciliation) != (notification.NotifyType == NotifyTypes.Reconciliation) ||
             (envelope.IsReconciliation && envelope.Reconciliation?.Result is null))
         {
@@ -112,8 +109,38 @@ public sealed record NotificationEnvelope
             return false;
         }
 
-        reason = null;
         return true;
+    }
+
+    /// <summary>The first identifier the processor cannot do without that is missing or blank, as a reason.</summary>
+    private static string? MissingIdentifier(NotificationEnvelope envelope)
+    {
+        if (string.IsNullOrWhiteSpace(envelope.Id))
+        {
+            return "the envelope lacks its id";
+        }
+
+        var n = envelope.Notification;
+        if (n is null)
+        {
+            return "the envelope lacks its notification";
+        }
+
+        (string Field, string Value)[] identifiers =
+        [
+            ("deviceId", n.DeviceId), ("appId", n.AppId), ("operationId", n.OperationId), ("subOperationId", n.SubOperationId),
+        ];
+        foreach (var (field, value) in identifiers)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return $"the envelope lacks the notification's {field}";
+            }
+        }
+
+        return NotifyTypes.IsUpgrade(n.NotifyType) || n.NotifyType == NotifyTypes.Reconciliation
+            ? null
+            : $"the notification's notifyType '{NotifyTypes.MetricLabel(n.NotifyType)}' is not an upgrade notification";
     }
 }
 

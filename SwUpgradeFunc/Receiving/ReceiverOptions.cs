@@ -8,7 +8,8 @@ public sealed class ReceiverOptions
     public const string Section = "Receiver";
 
     /// <summary>
-    /// Comma-separated platform appIds whose pushes are accepted; empty accepts every appId (a warning is logged at
+    /// Comma-separated platform appIds whose pushes are accepted, compared exactly (case-sensitive: appIds are opaque
+    /// identifiers the platform issues); empty accepts every appId (a warning is logged at
     /// start-up). A comma list rather than an array so that one app setting holds it.
     /// </summary>
     public string AllowedAppIds { get; set; } = "";

@@ -123,10 +123,12 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
     public IReadOnlyList<RecordedRequest> RequestsTo(string path) =>
         [.. Requests.Where(r => string.Equals(r.Path, path, StringComparison.Ordinal))];
 
-    public static async Task<FakeHuaweiPlatform> StartAsync(TestCertificateAuthority ca, bool requireClientCertificate = false)
+    /// <summary>Starts the fake with a server certificate from <paramref name="ca"/>: for 127.0.0.1 unless one is given.</summary>
+    public static async Task<FakeHuaweiPlatform> StartAsync(TestCertificateAuthority ca, bool requireClientCertificate = false,
+        X509Certificate2? serverCertificate = null)
     {
         ArgumentNullException.ThrowIfNull(ca);
-        var serverCertificate = ca.IssueServerCertificate();
+        serverCertificate ??= ca.IssueServerCertificate();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();

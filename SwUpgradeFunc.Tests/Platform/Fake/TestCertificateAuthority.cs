@@ -48,6 +48,14 @@ public sealed class TestCertificateAuthority : IDisposable
         return Issue("CN=127.0.0.1", san.Build(), new OidCollection { new("1.3.6.1.5.5.7.3.1") });
     }
 
+    /// <summary>A server certificate for a DNS name only (no IP address): valid from this CA, but not for 127.0.0.1.</summary>
+    public X509Certificate2 IssueServerCertificate(string dnsName)
+    {
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(dnsName);
+        return Issue($"CN={dnsName}", san.Build(), new OidCollection { new("1.3.6.1.5.5.7.3.1") });
+    }
+
     /// <summary>A client certificate (what the platform's SDK presents from its PKCS#12 file).</summary>
     public X509Certificate2 IssueClientCertificate(string commonName) =>
         Issue($"CN={commonName}", null, new OidCollection { new("1.3.6.1.5.5.7.3.2") });

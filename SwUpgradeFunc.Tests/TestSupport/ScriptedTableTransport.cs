@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+
+namespace SwUpgradeFunc.Tests.TestSupport;
+
+/// <summary>
+/// The HTTP transport of a TableServiceClient pointed at Azurite: passes every request through to it, records what
+/// was sent, and answers the requests a test picks with a scripted Table service error. The store code above it runs
+/// unchanged, so a test sees exactly what the store and the processor make of a 503, a 412 or a 413.
+/// </summary>
+public sealed class ScriptedTableTransport : DelegatingHandler
+{
+    private readonly ConcurrentQueue<(string Method, string Path)> _requests = new();
+    private volatile Failure? _failure;
+    private int _failed;
+
+    private ScriptedTableTransport()
+        : base(new SocketsHttpHandler())
+    {
+    }
+
+    /// <summary>Every request sent, as method and unescaped path (without the query).</summary>
+    public IReadOnlyList<(string Method, string Path)> Requests => [.. _requests];
+
+    /// <summary>Requests answered with the scripted error.</summary>
+    public int FailedWrites => Volatile.Read(ref _failed);
+
+    /// <summary>A service client on Azurite whose traffic goes through a new transport, without SDK-level retries.</summary>
+    public static (TableServiceClient Service, ScriptedTableTransport Transport) Create(string connectionString)
+    {
+        var transport = new ScriptedTableTransport();
+        var options = new TableClientOptions { Transport = new HttpClientTransport(new HttpClient(transport)) };
+        options.Retry.MaxRetries = 0;
+        return (new TableServiceClient(connectionString, options), transport);
+    }
+
+    /// <summary>Entity inserts, updates, upserts and transactions are answered with this error, the next <paramref name="times"/> times.</summary>
+    public void FailWrites(HttpStatusCode status, string errorCode, int times = int.MaxValue) =>
+        Fail(IsEntityWrite, status, errorCode, times);
+
+    /// <summary>Creating a table is answered with this error.</summary>
+    public void FailTableCreation(HttpStatusCode status, string errorCode) =>
+        Fail(r => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/Tables", StringComparison.Ordinal),
+            status, errorCode, int.MaxValue);
+
+    /// <summary>A query that carries the table's own continuation (NextPartitionKey/NextRowKey) is answered with this error.</summary>
+    public void FailContinuedQueries(HttpStatusCode status, string errorCode) =>
+        Fail(r => r.Method == HttpMethod.Get && r.RequestUri!.Query.Contains("NextPartitionKey", StringComparison.OrdinalIgnoreCase),
+            status, errorCode, int.MaxValue);
+
+    public void Heal() => _failure = null;
+
+    /// <summary>Forgets the requests recorded so far.</summary>
+    public void ClearRequests() => _requests.Clear();
+
+    private void Fail(Func<HttpRequestMessage, bool> match, HttpStatusCode status, string errorCode, int times) =>
+        _failure = new Failure(match, status, errorCode, times);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var path = Uri.UnescapeDataString(request.RequestUri!.AbsolutePath);
+        _requests.Enqueue((request.Method.Method, path));
+        if (_failure is { } failure && failure.Match(request) && Interlocked.Decrement(ref failure.Remaining) >= 0)
+        {
+            Interlocked.Increment(ref _failed);
+            var body = "{\"odata.error\":{\"code\":\"" + failure.ErrorCode +
+                       "\",\"message\":{\"lang\":\"en-US\",\"value\":\"scripted by the test\"}}}";
+            var response = new HttpResponseMessage(failure.Status)
+            {
+                RequestMessage = request,
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            response.Headers.Add("x-ms-error-code", failure.ErrorCode);
+            response.Headers.Add("x-ms-request-id", Guid.NewGuid().ToString());
+            return Task.FromResult(response);
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Anything that writes entities: inserts, replaces, merges, upserts and entity-group transactions.</summary>
+    private static bool IsEntityWrite(HttpRequestMessage request)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        return request.Method != HttpMethod.Get && request.Method != HttpMethod.Delete && request.Method != HttpMethod.Head &&
+               !path.EndsWith("/Tables", StringComparison.Ordinal) && !path.Contains("/Tables(", StringComparison.Ordinal);
+    }
+
+    private sealed class Failure(Func<HttpRequestMessage, bool> match, HttpStatusCode status, string errorCode, int times)
+    {
+        public int Remaining = times;
+
+        public Func<HttpRequestMessage, bool> Match { get; } = match;
+
+        public HttpStatusCode Status { get; } = status;
+
+        public string ErrorCode { get; } = errorCode;
+    }
+}
