@@ -101,6 +101,7 @@ public sealed class UpgradeStatusApiTests : IAsyncLifetime
     [InlineData("bucket", " 3")]
     [InlineData("bucket", "")]
     [InlineData("version", "1")]
+    [InlineData("version", "2")]
     [InlineData("parts", "3")]
     [InlineData("parts", "5")]
     public async Task ContinuationToken_WithABucketOutOfRangeOrTheWrongShape_Is400(string part, string value)
@@ -150,6 +151,42 @@ public sealed class UpgradeStatusApiTests : IAsyncLifetime
             .Where(sub => StorageKeys.BucketOf(sub) >= bucket).Order(StringComparer.Ordinal);
         Assert.Equal(expected, served.Order(StringComparer.Ordinal));
         Assert.Equal(JsonValueKind.Null, page.RootElement.TryGetProperty("continuationToken", out var next) ? next.ValueKind : JsonValueKind.Null);
+    }
+
+    /// <summary>
+    /// <c>active</c> reads the five unsettled phases' key ranges in each bucket: its tokens count 32 x 5 segments, the
+    /// last one served, one past it refused.
+    /// </summary>
+    [Theory]
+    [InlineData("159", HttpStatusCode.OK)]
+    [InlineData("160", HttpStatusCode.BadRequest)]
+    [InlineData("32", HttpStatusCode.OK)]
+    public async Task ContinuationToken_OfActive_CountsBucketsTimesUnsettledPhases(string segment, HttpStatusCode expected)
+    {
+        await SeedAsync("op-seg");
+        using var first = JsonDocument.Parse((await Get("/api/upgrades/op-seg/subtasks?phase=active&pageSize=1")).Body);
+        var parts = UpgradeStateStoreRequestTests.Decode(first.RootElement.GetProperty("continuationToken").GetString()!);
+        parts[2] = segment;
+        parts[3] = "";
+
+        var (status, body, _) = await Get("/api/upgrades/op-seg/subtasks?phase=active&pageSize=100&continuationToken=" +
+                                          Uri.EscapeDataString(UpgradeStateStoreRequestTests.Encode(parts)));
+
+        Assert.Equal(expected, status);
+        if (expected == HttpStatusCode.OK)
+        {
+            // From segment s on: the unsettled rows of buckets after s / 5, and of bucket s / 5 the phases from s % 5 on.
+            var unsettled = new[] { "downloading", "downloaded", "updating", "idle", "none" };
+            var seg = int.Parse(segment, System.Globalization.CultureInfo.InvariantCulture);
+            var progress = (await Store.GetTaskAsync("op-seg", 100, null, CancellationToken.None))!;
+            var expectedSubs = progress.SubTasks
+                .Where(r => r.Phase is not ("succeeded" or "failed"))
+                .Where(r => StorageKeys.BucketOf(r.SubOperationId) * 5 + Array.IndexOf(unsettled, r.Phase) >= seg)
+                .Select(r => r.SubOperationId).Order(StringComparer.Ordinal);
+            using var page = JsonDocument.Parse(body);
+            Assert.Equal(expectedSubs, page.RootElement.GetProperty("subTasks").EnumerateArray()
+                .Select(s => s.GetProperty("subOperationId").GetString()).Order(StringComparer.Ordinal));
+        }
     }
 
     private async Task<string> FirstTokenAsync(string operationId)

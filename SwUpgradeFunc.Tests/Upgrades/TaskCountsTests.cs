@@ -110,7 +110,8 @@ public sealed class TaskCountsTests
         Assert.Equal(active, (await All(reader, operationId, SubTaskFilter.Stalled)).Order(StringComparer.Ordinal));
         Assert.Equal(active.Count, progress.Stalled);
         Assert.Equal(recount.Select(r => r.Sub).Order(StringComparer.Ordinal), (await All(reader, operationId, null)).Order(StringComparer.Ordinal));
-        Assert.Equal(recount.Count + active.Count, await IndexRows(operationId));
+        // One index row per sub-task, the one its row records, at the key of what it counts as; no row of an earlier state.
+        Assert.Equal((await RecordedIndexKeys(operationId)).Order(StringComparer.Ordinal), (await IndexRows(operationId)).Order(StringComparer.Ordinal));
 
         var settled = recount.Where(r => r.Settled).ToList();
         var ids = events.Published.Select(e => e.Id).Distinct().ToList();
@@ -177,6 +178,59 @@ public sealed class TaskCountsTests
         }
 
         Assert.Equal((8, 0, 16), (after.Phases["failed"], after.Phases["idle"], after.Phases["downloaded"]));
+        Assert.Equal((await RecordedIndexKeys(operationId)).Order(StringComparer.Ordinal), (await IndexRows(operationId)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task IndexRowsOfTheEarlierLayout_AreReplaced_ByTheFirstPushThatMeetsThem()
+    {
+        const string operationId = "op-layout";
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        using var store = Store();
+        for (var d = 0; d < 12; d++)
+        {
+            foreach (var envelope in Envelopes.Lifecycle(false, "SUCCESS", deviceId: $"lay-{d}", operationId: operationId).Take(1 + (d % 3)))
+            {
+                await store.ApplyAsync(envelope, CancellationToken.None);
+            }
+        }
+
+        // Rewrite every sub-task to the earlier layout: a phase index row p|{phase}|{sub}, an active index row
+        // a|{ticks}|{sub} while unsettled, recorded in ActiveKey; no IndexKey.
+        await foreach (var row in table.QueryAsync<TableEntity>("RowKey ge 's|' and RowKey lt 's}'"))
+        {
+            var state = UpgradeStateStore.ToState(row);
+            var phase = state.Phase.NameOrNone();
+            await table.DeleteEntityAsync(row.PartitionKey, row.GetString("IndexKey"));
+            row.Remove("IndexKey");
+            await table.UpsertEntityAsync(new TableEntity(row.PartitionKey, $"p|{phase}|{state.SubOperationId}") { ["SubOperationId"] = state.SubOperationId, ["Phase"] = phase });
+            if (state.Phase?.IsSettled() != true)
+            {
+                var active = $"a|{state.LastUpdate.UtcTicks:D19}|{state.SubOperationId}";
+                row["ActiveKey"] = active;
+                await table.UpsertEntityAsync(new TableEntity(row.PartitionKey, active) { ["SubOperationId"] = state.SubOperationId, ["Phase"] = phase });
+            }
+
+            await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+        }
+
+        // Another instance (nothing remembered) pushes the next step of half of them, and repeats a push of the others.
+        using var other = Store();
+        for (var d = 0; d < 12; d++)
+        {
+            var lifecycle = Envelopes.Lifecycle(false, "SUCCESS", deviceId: $"lay-{d}", operationId: operationId);
+            await other.ApplyAsync(d % 2 == 0 ? lifecycle[1 + (d % 3)] : lifecycle[d % 3], CancellationToken.None);
+        }
+
+        var recount = await Recount(operationId);
+        Assert.Equal((await RecordedIndexKeys(operationId)).Order(StringComparer.Ordinal), (await IndexRows(operationId)).Order(StringComparer.Ordinal));
+        var progress = (await other.GetTaskAsync(operationId, 100, null, CancellationToken.None))!;
+        foreach (var phase in UpgradePhases.Names)
+        {
+            Assert.Equal(recount.Count(r => r.Phase == phase), progress.Phases[phase]);
+            Assert.Equal(recount.Where(r => r.Phase == phase).Select(r => r.Sub).Order(StringComparer.Ordinal),
+                (await All(other, operationId, phase)).Order(StringComparer.Ordinal));
+        }
     }
 
     [Fact]
@@ -244,23 +298,46 @@ public sealed class TaskCountsTests
         return rows;
     }
 
-    /// <summary>Phase and active index rows of the task, read raw: no row may outlive the state it indexed.</summary>
-    private async Task<int> IndexRows(string operationId)
+    /// <summary>Index rows of the task (and any row of the earlier active index), read raw: no row may outlive the state it indexed.</summary>
+    private async Task<List<string>> IndexRows(string operationId)
     {
         var table = new TableClient(AzuriteServer.ConnectionString, _table);
-        var count = 0;
+        var keys = new List<string>();
         for (var b = 0; b < StorageKeys.Buckets; b++)
         {
             var partition = StorageKeys.TaskPartition(operationId, b);
-            await foreach (var _ in table.QueryAsync<TableEntity>(
+            await foreach (var e in table.QueryAsync<TableEntity>(
                                $"PartitionKey eq '{partition}' and ((RowKey ge 'p|' and RowKey lt 'p}}') or (RowKey ge 'a|' and RowKey lt 'a}}'))",
                                select: ["RowKey"]))
             {
-                count++;
+                keys.Add(partition + "/" + e.RowKey);
             }
         }
 
-        return count;
+        return keys;
+    }
+
+    /// <summary>The index key each sub-task row records, checked against what the row counts as (its phase, settled, minute).</summary>
+    private async Task<List<string>> RecordedIndexKeys(string operationId)
+    {
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        var keys = new List<string>();
+        for (var b = 0; b < StorageKeys.Buckets; b++)
+        {
+            await foreach (var e in table.QueryAsync<TableEntity>(
+                               $"PartitionKey eq '{StorageKeys.TaskPartition(operationId, b)}' and RowKey ge 's|' and RowKey lt 's}}'"))
+            {
+                var state = UpgradeStateStore.ToState(e);
+                var phase = state.Phase.NameOrNone();
+                var expected = state.Phase?.IsSettled() == true
+                    ? $"p|{phase}|{state.SubOperationId}"
+                    : $"p|{phase}|{state.LastUpdate.UtcTicks / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute:D19}|{state.SubOperationId}";
+                Assert.Equal(expected, e.GetString("IndexKey"));
+                keys.Add(e.PartitionKey + "/" + expected);
+            }
+        }
+
+        return keys;
     }
 
     private sealed class NoPoison : IPoisonQueue

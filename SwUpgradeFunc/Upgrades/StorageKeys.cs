@@ -19,16 +19,6 @@ public static class StorageKeys
     /// <summary>Counter rows per bucket; a sub-task always counts in the same one (<see cref="ShardOf"/>).</summary>
     public const int CounterShards = 4;
 
-    public const string PhaseIndexPrefix = "p|";
-
-    /// <summary>The first row key after every phase index row.</summary>
-    public const string PhaseIndexEnd = "p}";
-
-    public const string ActiveIndexPrefix = "a|";
-
-    /// <summary>The first row key after every active index row.</summary>
-    public const string ActiveIndexEnd = "a}";
-
     /// <summary>The partition of the task rows and of their most-recent-activity index.</summary>
     public const string TasksPartition = "tasks";
 
@@ -48,18 +38,27 @@ public static class StorageKeys
 
     public static int ShardOf(string subOperationId) => (int)(Fnv(subOperationId) / Buckets % CounterShards);
 
-    /// <summary>Phase index rows sort by phase, then sub-task: a phase is one key range.</summary>
-    public static string PhaseIndexRow(string phase, string subOperationId) => $"p|{phase}|{Escape(subOperationId)}";
+    public const string PhaseIndexPrefix = "p|";
+
+    /// <summary>The first row key after every phase index row.</summary>
+    public const string PhaseIndexEnd = "p}";
+
+    /// <summary>
+    /// A sub-task's one index row. Settled: <c>p|{phase}|{sub}</c>. Not settled: <c>p|{phase}|{minute}|{sub}</c>, the
+    /// minute of its last push as 19-digit ticks, so that within a phase the rows sort oldest first and "stalled" is a
+    /// key range. The key changes exactly when what the counter rows count of the sub-task changes (phase, settled,
+    /// minute): a push moves the row only when it moves the counts.
+    /// </summary>
+    internal static string IndexRow(CountedState counted, string subOperationId) => counted.Active
+        ? $"p|{counted.Phase}|{counted.Minute * TimeSpan.TicksPerMinute:D19}|{Escape(subOperationId)}"
+        : $"p|{counted.Phase}|{Escape(subOperationId)}";
 
     public static string PhaseIndexStart(string phase) => $"p|{phase}|";
 
     public static string PhaseIndexStop(string phase) => $"p|{phase}}}";
 
-    /// <summary>Active index rows sort by the time of the sub-task's last push: "stalled" is one key range.</summary>
-    public static string ActiveIndexRow(DateTimeOffset lastUpdate, string subOperationId) =>
-        $"a|{lastUpdate.UtcTicks:D19}|{Escape(subOperationId)}";
-
-    public static string ActiveIndexStop(long cutoffTicks) => $"a|{cutoffTicks:D19}";
+    /// <summary>Below this key, the unsettled rows of the phase whose last push was before <paramref name="cutoffTicks"/> (a whole minute).</summary>
+    public static string StalledStop(string phase, long cutoffTicks) => $"p|{phase}|{cutoffTicks:D19}";
 
     public static string TaskRow(string operationId) => "t|" + Escape(operationId);
 

@@ -33,12 +33,21 @@ public readonly record struct SubTaskFilter
         return true;
     }
 
-    /// <summary>The row key range of the filter's index rows in each bucket partition.</summary>
-    internal (string Start, string Stop) Range(long cutoffTicks) => Name switch
+    /// <summary>
+    /// The row key ranges of the filter's index rows in each bucket partition: one for every sub-task or one phase, one per
+    /// unsettled phase for <c>active</c> and <c>stalled</c>.
+    /// </summary>
+    internal IReadOnlyList<(string Start, string Stop)> Ranges(long cutoffTicks) => Name switch
     {
-        null => (StorageKeys.PhaseIndexPrefix, StorageKeys.PhaseIndexEnd),
-        Active => (StorageKeys.ActiveIndexPrefix, StorageKeys.ActiveIndexEnd),
-        Stalled => (StorageKeys.ActiveIndexPrefix, StorageKeys.ActiveIndexStop(cutoffTicks)),
-        _ => (StorageKeys.PhaseIndexStart(Name), StorageKeys.PhaseIndexStop(Name)),
+        null => [(StorageKeys.PhaseIndexPrefix, StorageKeys.PhaseIndexEnd)],
+        Active => [.. UnsettledPhases.Select(p => (StorageKeys.PhaseIndexStart(p), StorageKeys.PhaseIndexStop(p)))],
+        Stalled => [.. UnsettledPhases.Select(p => (StorageKeys.PhaseIndexStart(p), StorageKeys.StalledStop(p, cutoffTicks)))],
+        _ => [(StorageKeys.PhaseIndexStart(Name), StorageKeys.PhaseIndexStop(Name))],
     };
+
+    /// <summary>The number of ranges <see cref="Ranges"/> gives, which bounds a continuation token's segment.</summary>
+    internal int RangeCount => Name is Active or Stalled ? UnsettledPhases.Count : 1;
+
+    private static IReadOnlyList<string> UnsettledPhases { get; } =
+        [.. UpgradePhases.Names.Where(n => UpgradePhases.Parse(n)?.IsSettled() != true)];
 }

@@ -32,7 +32,7 @@ public sealed class UpgradeStateStore : IDisposable
     private const int CachedCounters = 10_000;
 
     /// <summary>Legacy sub-tasks indexed per transaction while migrating a bucket: 3 operations each, 100 at most.</summary>
-    private const int MigrationChunk = 33;
+    private const int MigrationChunk = 50;
 
     /// <summary>Parallel point reads of one task's counter rows (32 buckets x 4 shards).</summary>
     private const int CounterReadParallelism = 32;
@@ -116,18 +116,16 @@ public sealed class UpgradeStateStore : IDisposable
                 var counter = await ReadCounterAsync(n.OperationId, partition, counterRow, counterKey, cancellationToken)
                     .ConfigureAwait(false);
                 var before = current is null ? (CountedState?)null : CountedState.Of(current);
-                var oldPhaseRow = current is null ? null : StorageKeys.PhaseIndexRow(before!.Value.Phase, n.SubOperationId);
-                var oldActiveRow = current?.GetString("ActiveKey");
+                var oldIndexRows = current is null ? [] : IndexRowsOf(current, before!.Value, n.SubOperationId);
 
                 transition = UpgradeStateMachine.Apply(current is null ? null : ToState(current), envelope, _options.HistoryLimit);
                 var state = transition.State;
                 var after = CountedState.Of(state);
-                var activeRow = after.Active ? StorageKeys.ActiveIndexRow(state.LastUpdate, n.SubOperationId) : null;
-                var phaseRow = StorageKeys.PhaseIndexRow(after.Phase, n.SubOperationId);
+                var indexRow = StorageKeys.IndexRow(after, n.SubOperationId);
                 var entity = ToEntity(state, partition, row);
-                entity["ActiveKey"] = activeRow;
+                entity[IndexKeyColumn] = indexRow;
 
-                var actions = new List<TableTransactionAction>(6)
+                var actions = new List<TableTransactionAction>(4)
                 {
                     current is null
                         ? new TableTransactionAction(TableTransactionActionType.Add, entity)
@@ -141,23 +139,17 @@ public sealed class UpgradeStateStore : IDisposable
                         nextCounter.ToEntity(partition, counterRow), counter.ETag));
                 }
 
-                if (!transition.IsDuplicate)
+                // The index row moves with the counts (its key holds what they count) and is rewritten in place otherwise;
+                // a duplicate leaves it alone, unless it still has a key of the earlier layout.
+                var moved = oldIndexRows.Any(old => old != indexRow);
+                if (!transition.IsDuplicate || moved)
                 {
-                    if (oldPhaseRow is not null && oldPhaseRow != phaseRow)
+                    foreach (var old in oldIndexRows.Where(old => old != indexRow))
                     {
-                        actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, oldPhaseRow), ETag.All));
+                        actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, old), ETag.All));
                     }
 
-                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexEntity(partition, phaseRow, state)));
-                    if (oldActiveRow is not null && oldActiveRow != activeRow)
-                    {
-                        actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, oldActiveRow), ETag.All));
-                    }
-
-                    if (activeRow is not null)
-                    {
-                        actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexEntity(partition, activeRow, state)));
-                    }
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexEntity(partition, indexRow, state)));
                 }
 
                 try
@@ -189,6 +181,24 @@ public sealed class UpgradeStateStore : IDisposable
 
         await TouchTaskAsync(task, envelope.ReceivedAt, cancellationToken).ConfigureAwait(false);
         return transition;
+    }
+
+    /// <summary>The sub-task row's column that holds the key of its index row.</summary>
+    private const string IndexKeyColumn = "IndexKey";
+
+    /// <summary>
+    /// The index rows that exist for a sub-task row: the one it records, or for a row written before it recorded one, the
+    /// phase and active index rows of that layout (<c>p|{phase}|{sub}</c>, and the key in <c>ActiveKey</c> if any).
+    /// </summary>
+    private static string[] IndexRowsOf(TableEntity subTaskRow, CountedState counted, string subOperationId)
+    {
+        if (subTaskRow.GetString(IndexKeyColumn) is { } key)
+        {
+            return [key];
+        }
+
+        var phaseRow = $"{StorageKeys.PhaseIndexStart(counted.Phase)}{StorageKeys.Escape(subOperationId)}";
+        return subTaskRow.GetString("ActiveKey") is { } active ? [phaseRow, active] : [phaseRow];
     }
 
     private async Task<CounterShard> ReadCounterAsync(string operationId, string partition, string counterRow, string counterKey,
@@ -391,17 +401,11 @@ public sealed class UpgradeStateStore : IDisposable
                     var counted = CountedState.Of(state);
                     shards[StorageKeys.ShardOf(state.SubOperationId)].Add(counted, +1);
                     totals.Add(state);
-                    var activeRow = counted.Active ? StorageKeys.ActiveIndexRow(state.LastUpdate, state.SubOperationId) : null;
+                    var indexRow = StorageKeys.IndexRow(counted, state.SubOperationId);
                     pending.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge,
-                        new TableEntity(partition, row.RowKey) { ["ActiveKey"] = activeRow }, row.ETag));
-                    pending.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                        IndexEntity(partition, StorageKeys.PhaseIndexRow(counted.Phase, state.SubOperationId), state)));
-                    if (activeRow is not null)
-                    {
-                        pending.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexEntity(partition, activeRow, state)));
-                    }
-
-                    if (pending.Count >= MigrationChunk * 3 - 3)
+                        new TableEntity(partition, row.RowKey) { [IndexKeyColumn] = indexRow }, row.ETag));
+                    pending.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, IndexEntity(partition, indexRow, state)));
+                    if (pending.Count >= MigrationChunk * 2)
                     {
                         await _table.SubmitTransactionAsync(pending, cancellationToken).ConfigureAwait(false);
                         pending.Clear();
@@ -463,7 +467,7 @@ public sealed class UpgradeStateStore : IDisposable
     {
         var filter = SubTaskFilter.All;
         var scope = Scope("progress", operationId, filter, stalledAfter);
-        var (bucket, tableToken) = ParseToken(scope, continuationToken);
+        var (segment, tableToken) = ParseToken(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
         await _tableReady.Value.ConfigureAwait(false);
         var task = await ReadTaskAsync(operationId, cancellationToken).ConfigureAwait(false);
         if (task is null)
@@ -473,7 +477,7 @@ public sealed class UpgradeStateStore : IDisposable
 
         var cutoff = Cutoff(stalledAfter);
         var countsTask = SummarizeAsync(task, stalledAfter, cutoff, cancellationToken);
-        var (rows, next) = await ReadPageAsync(operationId, filter, cutoff, pageSize, bucket, tableToken, scope, cancellationToken)
+        var (rows, next) = await ReadPageAsync(operationId, filter, cutoff, pageSize, segment, tableToken, scope, cancellationToken)
             .ConfigureAwait(false);
         var s = await countsTask.ConfigureAwait(false);
         return new TaskProgress(s.OperationId, s.Kind, s.FirstUpdate, s.LastUpdate, s.Total, s.Phases, s.Active, s.Settled,
@@ -485,14 +489,14 @@ public sealed class UpgradeStateStore : IDisposable
         TimeSpan stalledAfter, CancellationToken cancellationToken)
     {
         var scope = Scope("subtasks", operationId, filter, stalledAfter);
-        var (bucket, tableToken) = ParseToken(scope, continuationToken);
+        var (segment, tableToken) = ParseToken(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
         await _tableReady.Value.ConfigureAwait(false);
         if (await ReadTaskAsync(operationId, cancellationToken).ConfigureAwait(false) is null)
         {
             return null;
         }
 
-        var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, bucket, tableToken, scope,
+        var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, tableToken, scope,
             cancellationToken).ConfigureAwait(false);
         return new SubTaskPage(operationId, filter.Name, Iso(stalledAfter), rows, next);
     }
@@ -502,7 +506,7 @@ public sealed class UpgradeStateStore : IDisposable
         CancellationToken cancellationToken)
     {
         var scope = Scope("tasks", "", SubTaskFilter.All, TimeSpan.Zero);
-        var (_, tableToken) = ParseToken(scope, continuationToken);
+        var (_, tableToken) = ParseToken(scope, continuationToken, 1);
         await _tableReady.Value.ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {StorageKeys.TasksPartition} and RowKey ge {StorageKeys.TaskActivityPrefix} and RowKey lt {StorageKeys.TaskActivityEnd}");
@@ -567,17 +571,20 @@ public sealed class UpgradeStateStore : IDisposable
     }
 
     /// <summary>
-    /// Fills a page from the filter's key range, bucket after bucket: the rows read are the asked phase's own index rows.
+    /// Fills a page from the filter's key ranges, bucket after bucket: the rows read are the asked phase's own index rows.
     /// </summary>
     private async Task<(List<SubTaskRow> Rows, string? Next)> ReadPageAsync(string operationId, SubTaskFilter filter, long cutoffTicks,
-        int pageSize, int bucket, string? tableToken, string scope, CancellationToken cancellationToken)
+        int pageSize, int segment, string? tableToken, string scope, CancellationToken cancellationToken)
     {
-        var (start, stop) = filter.Range(cutoffTicks);
+        // A segment is one key range in one bucket: bucket after bucket, and within a bucket range after range.
+        var ranges = filter.Ranges(cutoffTicks);
+        var segments = StorageKeys.Buckets * ranges.Count;
         var rows = new List<SubTaskRow>();
         string? next = null;
-        while (bucket < StorageKeys.Buckets && rows.Count < pageSize)
+        while (segment < segments && rows.Count < pageSize)
         {
-            var partition = StorageKeys.TaskPartition(operationId, bucket);
+            var partition = StorageKeys.TaskPartition(operationId, segment / ranges.Count);
+            var (start, stop) = ranges[segment % ranges.Count];
             var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {start} and RowKey lt {stop}");
             var page = await FirstPageAsync(query, SummaryColumns, pageSize - rows.Count, tableToken, cancellationToken).ConfigureAwait(false);
             rows.AddRange(page?.Values.Select(e => ToRow(e, cutoffTicks)) ?? []);
@@ -587,11 +594,11 @@ public sealed class UpgradeStateStore : IDisposable
             }
             else
             {
-                bucket++;
+                segment++;
                 tableToken = null;
             }
 
-            next = bucket < StorageKeys.Buckets ? FormatToken(scope, bucket, tableToken) : null;
+            next = segment < segments ? FormatToken(scope, segment, tableToken) : null;
         }
 
         return (rows, next);
@@ -656,15 +663,11 @@ public sealed class UpgradeStateStore : IDisposable
             var partition = StorageKeys.TaskPartition(operationId, state.SubOperationId);
             var counted = CountedState.Of(state);
             shards[(StorageKeys.BucketOf(state.SubOperationId), StorageKeys.ShardOf(state.SubOperationId))].Add(counted, +1);
-            var activeRow = counted.Active ? StorageKeys.ActiveIndexRow(state.LastUpdate, state.SubOperationId) : null;
+            var indexRow = StorageKeys.IndexRow(counted, state.SubOperationId);
             var entity = ToEntity(state, partition, StorageKeys.SubTaskRow(state.SubOperationId));
-            entity["ActiveKey"] = activeRow;
+            entity[IndexKeyColumn] = indexRow;
             yield return entity;
-            yield return IndexEntity(partition, StorageKeys.PhaseIndexRow(counted.Phase, state.SubOperationId), state);
-            if (activeRow is not null)
-            {
-                yield return IndexEntity(partition, activeRow, state);
-            }
+            yield return IndexEntity(partition, indexRow, state);
         }
 
         foreach (var ((bucket, shard), counter) in shards)
@@ -800,13 +803,16 @@ public sealed class UpgradeStateStore : IDisposable
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
             $"{route}\n{operationId}\n{filter.Name}\n{stalledAfter.Ticks.ToString(CultureInfo.InvariantCulture)}")))[..24];
 
-    /// <summary>Tokens say where the next page starts (bucket and the table's own token) and what they belong to.</summary>
-    private static string FormatToken(string scope, int bucket, string? tableToken) =>
+    /// <summary>Tokens say where the next page starts (segment: bucket and key range, and the table's own token) and what they belong to.</summary>
+    private static string FormatToken(string scope, int segment, string? tableToken) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(
-            $"2\n{scope}\n{bucket.ToString(CultureInfo.InvariantCulture)}\n{tableToken}"))
+            $"{TokenVersion}\n{scope}\n{segment.ToString(CultureInfo.InvariantCulture)}\n{tableToken}"))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static (int Bucket, string? TableToken) ParseToken(string scope, string? token)
+    /// <summary>Version 3: the number in a token counts segments (version 2 counted buckets, with other index rows).</summary>
+    private const string TokenVersion = "3";
+
+    private static (int Segment, string? TableToken) ParseToken(string scope, string? token, int segments)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -825,9 +831,9 @@ public sealed class UpgradeStateStore : IDisposable
             throw new InvalidContinuationTokenException("The continuation token is not valid.");
         }
 
-        if (parts.Length != 4 || parts[0] != "2" ||
-            !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var bucket) ||
-            bucket is < 0 or >= StorageKeys.Buckets)
+        if (parts.Length != 4 || parts[0] != TokenVersion ||
+            !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var segment) ||
+            segment < 0 || segment >= segments)
         {
             throw new InvalidContinuationTokenException("The continuation token is not valid.");
         }
@@ -838,7 +844,7 @@ public sealed class UpgradeStateStore : IDisposable
                 "The continuation token belongs to another upgrade task, route or filter: pass it back unchanged with the query it came from.");
         }
 
-        return (bucket, parts[3].Length == 0 ? null : parts[3]);
+        return (segment, parts[3].Length == 0 ? null : parts[3]);
     }
 
     /// <summary>The task row: what the list shows of a task besides its counts.</summary>

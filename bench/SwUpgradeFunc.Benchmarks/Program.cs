@@ -17,6 +17,8 @@ const string Usage = """
       progress
               Against Azurite: GET /api/upgrades/{operationId} (the function's code) on tasks of 10,000 and 100,000
               sub-tasks seeded in the store's row format; medians and their ratio.
+      storage Against Azurite: what the storage charges per request kind (point read, queue send, transactions of
+              1 to 6 operations), in bare upserts of the same run.
       push    The platform's view: the simulator pushes a fleet over HTTP (Kestrel on 127.0.0.1) to the receiver,
               paced at --rate (800/s), then unpaced; achieved rate, latency percentiles, every non-200.
       all     queue, processor, progress and push, then cpu.
@@ -49,6 +51,8 @@ try
             return await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "progress":
             return await ProgressSuite.RunAsync(LoadSettings.Parse(rest), command);
+        case "storage":
+            return await StorageCostSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "all":
             // The load suites first, before BenchmarkDotNet's in-process runner tunes this process: a run that did the CPU
             // suite first stalled in the queue suite (Azurite busy at 100%, the client idle). See docs/performance.md.
