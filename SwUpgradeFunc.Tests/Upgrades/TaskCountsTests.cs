@@ -181,6 +181,65 @@ public sealed class TaskCountsTests
         Assert.Equal((await RecordedIndexKeys(operationId)).Order(StringComparer.Ordinal), (await IndexRows(operationId)).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>A task set up when every bucket had four counter rows (its task row does not say how many) keeps being counted in four.</summary>
+    [Fact]
+    public async Task TaskSetUpWithFourCounterShards_StaysExact_AfterNewPushes()
+    {
+        const string operationId = "op-four";
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        await table.CreateIfNotExistsAsync();
+        var states = new List<SubTaskState>();
+        for (var d = 0; d < 40; d++)
+        {
+            SubTaskState? state = null;
+            foreach (var envelope in Envelopes.Lifecycle(false, "SUCCESS", deviceId: $"four-{d}", operationId: operationId).Take(1 + (d % 5)))
+            {
+                state = UpgradeStateMachine.Apply(state, envelope, 100).State;
+            }
+
+            states.Add(state!);
+        }
+
+        var rows = UpgradeStateStore.RowsOf(operationId, states).Where(r => !r.RowKey.StartsWith("c|", StringComparison.Ordinal)).ToList();
+        rows.Where(r => r.PartitionKey == StorageKeys.TasksPartition).ToList().ForEach(r => r.Remove("CounterShards"));
+        var counters = new Dictionary<(int Bucket, int Shard), CounterShard>();
+        for (var b = 0; b < StorageKeys.Buckets; b++)
+        {
+            for (var k = 0; k < StorageKeys.EarlierCounterShards; k++)
+            {
+                counters[(b, k)] = new CounterShard();
+            }
+        }
+
+        states.ForEach(st => counters[(StorageKeys.BucketOf(st.SubOperationId), StorageKeys.ShardOf(st.SubOperationId, StorageKeys.EarlierCounterShards))]
+            .Add(CountedState.Of(st), +1));
+        rows.AddRange(counters.Select(c => c.Value.ToEntity(StorageKeys.TaskPartition(operationId, c.Key.Bucket), StorageKeys.CounterRow(c.Key.Shard))));
+        foreach (var row in rows)
+        {
+            await table.UpsertEntityAsync(row);
+        }
+
+        using var store = Store();
+        Assert.Equal(40, (await store.GetTaskAsync(operationId, 10, null, CancellationToken.None))!.Total);
+        for (var d = 0; d < 40; d += 3)
+        {
+            await store.ApplyAsync(Envelopes.Of(Pushes.SwResult(d % 2 == 0 ? "FAIL" : "SUCCESS", $"four-{d}", operationId, $"sub-four-{d}")),
+                CancellationToken.None);
+        }
+
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "four-new", operationId, "sub-four-new")), CancellationToken.None);
+        var recount = await Recount(operationId);
+        using var reader = Store();
+        var progress = (await reader.GetTaskAsync(operationId, 10, null, CancellationToken.None))!;
+        Assert.Equal(41, progress.Total);
+        foreach (var phase in UpgradePhases.Names)
+        {
+            Assert.Equal(recount.Count(r => r.Phase == phase), progress.Phases[phase]);
+        }
+
+        Assert.Equal(41, (await reader.ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks.Single(t => t.OperationId == operationId).Total);
+    }
+
     [Fact]
     public async Task IndexRowsOfTheEarlierLayout_AreReplaced_ByTheFirstPushThatMeetsThem()
     {

@@ -16,8 +16,14 @@ public static class StorageKeys
     /// <summary>The first row key after every sub-task row ('}' follows '|').</summary>
     public const string SubTaskRowEnd = "s}";
 
-    /// <summary>Counter rows per bucket; a sub-task always counts in the same one (<see cref="ShardOf"/>).</summary>
-    public const int CounterShards = 4;
+    /// <summary>
+    /// Counter rows per bucket of a task set up by this version; a sub-task always counts in the same one
+    /// (<see cref="ShardOf"/>). The task row records its task's number, since tasks set up earlier have 4.
+    /// </summary>
+    public const int CounterShards = 2;
+
+    /// <summary>The counter rows per bucket of a task whose task row does not say (set up before it recorded the number).</summary>
+    public const int EarlierCounterShards = 4;
 
     /// <summary>The partition of the task rows and of their most-recent-activity index.</summary>
     public const string TasksPartition = "tasks";
@@ -36,7 +42,7 @@ public static class StorageKeys
 
     public static string CounterRow(int shard) => $"c|{shard}";
 
-    public static int ShardOf(string subOperationId) => (int)(Fnv(subOperationId) / Buckets % CounterShards);
+    public static int ShardOf(string subOperationId, int shards) => (int)(Fnv(subOperationId) / Buckets % (uint)shards);
 
     public const string PhaseIndexPrefix = "p|";
 

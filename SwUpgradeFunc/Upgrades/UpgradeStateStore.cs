@@ -43,7 +43,7 @@ public sealed class UpgradeStateStore : IDisposable
         "TargetVersion", "CurVersion", "FirstUpdate", "LastUpdate",
     ];
 
-    private static readonly string[] TaskColumns = ["OperationId", "Kind", "FirstUpdate", "LastUpdate"];
+    private static readonly string[] TaskColumns = ["OperationId", "Kind", "FirstUpdate", "LastUpdate", "CounterShards"];
 
     /// <summary>The task row's last activity is written at most once per this span per instance.</summary>
     public static readonly TimeSpan ActivityPrecision = TimeSpan.FromMinutes(1);
@@ -85,7 +85,8 @@ public sealed class UpgradeStateStore : IDisposable
         var task = await EnsureTaskAsync(n.OperationId, envelope, cancellationToken).ConfigureAwait(false);
         var partition = StorageKeys.TaskPartition(n.OperationId, n.SubOperationId);
         var row = StorageKeys.SubTaskRow(n.SubOperationId);
-        var counterRow = StorageKeys.CounterRow(StorageKeys.ShardOf(n.SubOperationId));
+        var shards = task?.Shards ?? StorageKeys.CounterShards;
+        var counterRow = StorageKeys.CounterRow(StorageKeys.ShardOf(n.SubOperationId, shards));
         var cacheKey = partition + "\n" + row;
         var counterKey = partition + "\n" + counterRow;
         var indexed = false;
@@ -113,7 +114,7 @@ public sealed class UpgradeStateStore : IDisposable
                     indexed = true;
                 }
 
-                var counter = await ReadCounterAsync(n.OperationId, partition, counterRow, counterKey, cancellationToken)
+                var counter = await ReadCounterAsync(n.OperationId, shards, partition, counterRow, counterKey, cancellationToken)
                     .ConfigureAwait(false);
                 var before = current is null ? (CountedState?)null : CountedState.Of(current);
                 var oldIndexRows = current is null ? [] : IndexRowsOf(current, before!.Value, n.SubOperationId);
@@ -201,7 +202,7 @@ public sealed class UpgradeStateStore : IDisposable
         return subTaskRow.GetString("ActiveKey") is { } active ? [phaseRow, active] : [phaseRow];
     }
 
-    private async Task<CounterShard> ReadCounterAsync(string operationId, string partition, string counterRow, string counterKey,
+    private async Task<CounterShard> ReadCounterAsync(string operationId, int shards, string partition, string counterRow, string counterKey,
         CancellationToken cancellationToken)
     {
         if (_counters.TryGetValue(counterKey, out CounterShard? cached) && cached is not null)
@@ -224,7 +225,7 @@ public sealed class UpgradeStateStore : IDisposable
             }
 
             // The task row exists, so every bucket was set up; this one only if a set-up was interrupted: finish it.
-            await MigrateBucketAsync(operationId, int.Parse(partition[^2..], CultureInfo.InvariantCulture), cancellationToken)
+            await MigrateBucketAsync(operationId, int.Parse(partition[^2..], CultureInfo.InvariantCulture), shards, cancellationToken)
                 .ConfigureAwait(false);
         }
     }
@@ -288,7 +289,7 @@ public sealed class UpgradeStateStore : IDisposable
 
             var legacy = new LegacyTotals();
             await Parallel.ForEachAsync(Enumerable.Range(0, StorageKeys.Buckets), new ParallelOptions { MaxDegreeOfParallelism = 8 },
-                async (bucket, ct) => legacy.Add(await MigrateBucketAsync(operationId, bucket, ct).ConfigureAwait(false)))
+                async (bucket, ct) => legacy.Add(await MigrateBucketAsync(operationId, bucket, StorageKeys.CounterShards, ct).ConfigureAwait(false)))
                 .ConfigureAwait(false);
 
             if (legacy.Count == 0 && envelope is null)
@@ -298,7 +299,7 @@ public sealed class UpgradeStateStore : IDisposable
 
             var first = Min(legacy.FirstUpdate, envelope?.ReceivedAt);
             var last = Max(legacy.LastUpdate, envelope?.ReceivedAt);
-            var record = new TaskRecord(operationId, legacy.Kind ?? KindOf(envelope!), first, last, default);
+            var record = new TaskRecord(operationId, legacy.Kind ?? KindOf(envelope!), first, last, default, StorageKeys.CounterShards);
             var activity = StorageKeys.TaskActivityRow(last, operationId);
             try
             {
@@ -376,7 +377,7 @@ public sealed class UpgradeStateStore : IDisposable
     /// counter rows in one transaction. Until that transaction, no writer of this version touches the bucket's sub-task
     /// rows (they all wait for the counter rows), so the counts are exact; a conflict starts the bucket over.
     /// </summary>
-    private async Task<LegacyTotals> MigrateBucketAsync(string operationId, int bucket, CancellationToken cancellationToken)
+    private async Task<LegacyTotals> MigrateBucketAsync(string operationId, int bucket, int shardCount, CancellationToken cancellationToken)
     {
         var partition = StorageKeys.TaskPartition(operationId, bucket);
         for (var attempt = 1; ; attempt++)
@@ -389,7 +390,7 @@ public sealed class UpgradeStateStore : IDisposable
                 return totals;
             }
 
-            var shards = Enumerable.Range(0, StorageKeys.CounterShards).Select(_ => new CounterShard()).ToArray();
+            var shards = Enumerable.Range(0, shardCount).Select(_ => new CounterShard()).ToArray();
             var pending = new List<TableTransactionAction>();
             try
             {
@@ -399,7 +400,7 @@ public sealed class UpgradeStateStore : IDisposable
                 {
                     var state = ToState(row);
                     var counted = CountedState.Of(state);
-                    shards[StorageKeys.ShardOf(state.SubOperationId)].Add(counted, +1);
+                    shards[StorageKeys.ShardOf(state.SubOperationId, shardCount)].Add(counted, +1);
                     totals.Add(state);
                     var indexRow = StorageKeys.IndexRow(counted, state.SubOperationId);
                     pending.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge,
@@ -539,7 +540,7 @@ public sealed class UpgradeStateStore : IDisposable
         var gate = new object();
         var cutoffMinute = cutoffTicks / TimeSpan.TicksPerMinute;
         var keys = Enumerable.Range(0, StorageKeys.Buckets)
-            .SelectMany(b => Enumerable.Range(0, StorageKeys.CounterShards).Select(s => (Partition: StorageKeys.TaskPartition(task.OperationId, b), Row: StorageKeys.CounterRow(s))));
+            .SelectMany(b => Enumerable.Range(0, task.Shards).Select(s => (Partition: StorageKeys.TaskPartition(task.OperationId, b), Row: StorageKeys.CounterRow(s))));
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = CounterReadParallelism, CancellationToken = cancellationToken },
             async (key, ct) =>
             {
@@ -662,7 +663,7 @@ public sealed class UpgradeStateStore : IDisposable
         {
             var partition = StorageKeys.TaskPartition(operationId, state.SubOperationId);
             var counted = CountedState.Of(state);
-            shards[(StorageKeys.BucketOf(state.SubOperationId), StorageKeys.ShardOf(state.SubOperationId))].Add(counted, +1);
+            shards[(StorageKeys.BucketOf(state.SubOperationId), StorageKeys.ShardOf(state.SubOperationId, StorageKeys.CounterShards))].Add(counted, +1);
             var indexRow = StorageKeys.IndexRow(counted, state.SubOperationId);
             var entity = ToEntity(state, partition, StorageKeys.SubTaskRow(state.SubOperationId));
             entity[IndexKeyColumn] = indexRow;
@@ -675,7 +676,8 @@ public sealed class UpgradeStateStore : IDisposable
             yield return counter.ToEntity(StorageKeys.TaskPartition(operationId, bucket), StorageKeys.CounterRow(shard));
         }
 
-        var task = new TaskRecord(operationId, states[0].Kind, states.Min(s => s.FirstUpdate), states.Max(s => s.LastUpdate), default);
+        var task = new TaskRecord(operationId, states[0].Kind, states.Min(s => s.FirstUpdate), states.Max(s => s.LastUpdate), default,
+            StorageKeys.CounterShards);
         var activity = StorageKeys.TaskActivityRow(task.LastUpdate, operationId);
         yield return task.ToEntity(activity);
         yield return task.ToActivityEntity(activity);
@@ -849,10 +851,11 @@ public sealed class UpgradeStateStore : IDisposable
 
     /// <summary>The task row: what the list shows of a task besides its counts.</summary>
     private sealed record TaskRecord(string OperationId, string Kind, DateTimeOffset FirstUpdate, DateTimeOffset LastUpdate, ETag ETag,
-        string? ActivityKey = null)
+        int Shards, string? ActivityKey = null)
     {
         public static TaskRecord From(TableEntity e) => new(e.GetString("OperationId"), e.GetString("Kind") ?? "software",
-            e.GetDateTimeOffset("FirstUpdate") ?? default, e.GetDateTimeOffset("LastUpdate") ?? default, e.ETag, e.GetString("ActivityKey"));
+            e.GetDateTimeOffset("FirstUpdate") ?? default, e.GetDateTimeOffset("LastUpdate") ?? default, e.ETag,
+            e.GetInt32("CounterShards") ?? StorageKeys.EarlierCounterShards, e.GetString("ActivityKey"));
 
         public TableEntity ToEntity(string activityRow) => new(StorageKeys.TasksPartition, StorageKeys.TaskRow(OperationId))
         {
@@ -860,6 +863,7 @@ public sealed class UpgradeStateStore : IDisposable
             ["Kind"] = Kind,
             ["FirstUpdate"] = FirstUpdate,
             ["LastUpdate"] = LastUpdate,
+            ["CounterShards"] = Shards,
             ["ActivityKey"] = activityRow,
         };
 
@@ -869,6 +873,7 @@ public sealed class UpgradeStateStore : IDisposable
             ["Kind"] = Kind,
             ["FirstUpdate"] = FirstUpdate,
             ["LastUpdate"] = LastUpdate,
+            ["CounterShards"] = Shards,
         };
     }
 
