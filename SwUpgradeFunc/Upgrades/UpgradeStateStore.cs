@@ -586,7 +586,7 @@ public sealed class UpgradeStateStore : IDisposable
         {
             var partition = StorageKeys.TaskPartition(operationId, segment / ranges.Count);
             var (start, stop) = ranges[segment % ranges.Count];
-            var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {start} and RowKey lt {stop}");
+            var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey ge {start} and RowKey lt {stop})");
             var page = await FirstPageAsync(query, SummaryColumns, pageSize - rows.Count, tableToken, cancellationToken).ConfigureAwait(false);
             rows.AddRange(page?.Values.Select(e => ToRow(e, cutoffTicks)) ?? []);
             if (page?.ContinuationToken is { } more)
