@@ -68,13 +68,28 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
     }
 
     [Function("ListUpgradeSubTasks")]
-    public async Task<IActionResult> ListUpgradeSubTasks(
+    public Task<IActionResult> ListUpgradeSubTasks(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}/subtasks")] HttpRequest request,
         string operationId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        AnswerSubTasksAsync(request, operationId, DefaultPageSize,
+            (_, page) => HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(page, UpgradesJsonContext.Default.SubTaskPage)), cancellationToken);
+
+    [Function("ExportUpgradeSubTasksCsv")]
+    public Task<IActionResult> ExportUpgradeSubTasksCsv(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}/subtasks.csv")] HttpRequest request,
+        string operationId,
+        CancellationToken cancellationToken) =>
+        AnswerSubTasksAsync(request, operationId, MaxPageSize,
+            (query, first) => new CsvAnswer(first, token => store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, token,
+                query.StalledAfter, cancellationToken)), cancellationToken);
+
+    /// <summary>Validates the list's query and reads its first page; <paramref name="answer"/> turns that page into the response.</summary>
+    private async Task<IActionResult> AnswerSubTasksAsync(HttpRequest request, string operationId, int defaultPageSize,
+        Func<StatusQuery, SubTaskPage, IActionResult> answer, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
-        var query = StatusQuery.Parse(request.Query, DefaultPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: true, errors);
+        var query = StatusQuery.Parse(request.Query, defaultPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: true, errors);
         if (errors.Count > 0)
         {
             return InvalidQuery(errors);
@@ -91,39 +106,7 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
             return InvalidToken(ex);
         }
 
-        return page is null
-            ? UnknownOperation()
-            : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(page, UpgradesJsonContext.Default.SubTaskPage));
-    }
-
-    [Function("ExportUpgradeSubTasksCsv")]
-    public async Task<IActionResult> ExportUpgradeSubTasksCsv(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}/subtasks.csv")] HttpRequest request,
-        string operationId,
-        CancellationToken cancellationToken)
-    {
-        var errors = new List<FieldError>();
-        var query = StatusQuery.Parse(request.Query, MaxPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: true, errors);
-        if (errors.Count > 0)
-        {
-            return InvalidQuery(errors);
-        }
-
-        SubTaskPage? first;
-        try
-        {
-            first = await store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, query.ContinuationToken, query.StalledAfter,
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (InvalidContinuationTokenException ex)
-        {
-            return InvalidToken(ex);
-        }
-
-        return first is null
-            ? UnknownOperation()
-            : new CsvAnswer(first, token => store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, token, query.StalledAfter,
-                cancellationToken));
+        return page is null ? UnknownOperation() : answer(query, page);
     }
 
     [Function("GetDeviceUpgrades")]
