@@ -143,6 +143,37 @@ public sealed class DashboardTaskFilterTests(DashboardBrowser browser)
     }
 
     [Fact]
+    public async Task AHiddenTab_SendsNoRequest_AndShowingItAgain_CatchesUpAtOnce()
+    {
+        const string op = "op-hidden";
+        await browser.Push([Pushes.SwState("downloading", "meter-hidden-1", op, "sub-hidden-1")]);
+        using (browser.ScreenshotWhenDone(nameof(AHiddenTab_SendsNoRequest_AndShowingItAgain_CatchesUpAtOnce)))
+        {
+            browser.Open($"#/task/{op}");
+            DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector(".summary .legend li[data-phase='downloading'][data-count='1']")).Count == 1, "the task");
+
+            // What the browser does when the tab goes to the background: document.hidden turns true and visibilitychange fires.
+            Driver.ExecuteScript("""
+                window.calls = 0;
+                const original = window.fetch;
+                window.fetch = function () { window.calls++; return original.apply(this, arguments); };
+                window.tabHidden = true;
+                Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.tabHidden });
+                Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => window.tabHidden ? 'hidden' : 'visible' });
+                document.dispatchEvent(new Event('visibilitychange'));
+                """);
+            await browser.Push([Pushes.SwState("updating", "meter-hidden-1", op, "sub-hidden-1")]);
+            await Task.Delay(TimeSpan.FromSeconds(6)); // longer than one refresh
+            Assert.Equal(0L, Driver.ExecuteScript("return window.calls;"));
+            Assert.Single(Driver.FindElements(By.CssSelector(".summary .legend li[data-phase='downloading'][data-count='1']")));
+
+            Driver.ExecuteScript("window.tabHidden = false; document.dispatchEvent(new Event('visibilitychange'));");
+            DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector(".summary .legend li[data-phase='updating'][data-count='1']")).Count == 1,
+                "the push sent while hidden, right after the tab shows again", TimeSpan.FromSeconds(3));
+        }
+    }
+
+    [Fact]
     public async Task ASlowApi_GetsOneRequestAtATime_NeverAPileOfThem()
     {
         const string op = "op-slow";
