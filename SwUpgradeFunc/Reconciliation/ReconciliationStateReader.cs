@@ -8,9 +8,11 @@ public sealed class ReconciliationStateReader(UpgradeStateStore store)
     /// <summary>Tasks named at most per search; the search stops reading once it has this many.</summary>
     public const int MaxCandidates = 1000;
 
-    private const int TaskPageSize = 100;
+    /// <summary>Tasks read per page of the task list.</summary>
+    internal int TaskPageSize { get; init; } = 100;
 
-    private const int PhasePageSize = 1000;
+    /// <summary>Sub-tasks read per page of a task.</summary>
+    internal int PhasePageSize { get; init; } = 1000;
 
     /// <summary>
     /// The tasks that have a sub-task that is not settled and had no push for <paramref name="stalledAfter"/>. Walks the
