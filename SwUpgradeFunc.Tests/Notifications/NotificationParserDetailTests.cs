@@ -109,6 +109,8 @@ public class NotificationParserDetailTests
     }
 
     [Theory]
+    [InlineData("", "The body is empty; a JSON object is expected.")]
+    [InlineData("   ", "The body is empty; a JSON object is expected.")]
     [InlineData("{\"notifyType\":}", "The body is not valid JSON (line 1, byte 15).")]
     [InlineData("{\n  \"notifyType\": \"x\",\n  \"deviceId\" \"d\"\n}", "The body is not valid JSON (line 3, byte 14).")]
     public void MalformedJson_IsReported_WithItsLineAndByte_CountedFromOne(string body, string detail)

@@ -110,15 +110,17 @@ public static class NotificationParser
             utf8 = utf8[3..];
         }
 
+        // The JSON reader reports an empty body as invalid JSON at byte 1; say what it is instead.
+        if (utf8.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return ParsedPush.Malformed("The body is empty; a JSON object is expected.");
+        }
+
         var slots = new Slots();
         try
         {
             var reader = new Utf8JsonReader(utf8, ReaderOptions);
-            if (!reader.Read())
-            {
-                return ParsedPush.Malformed("The body is empty; a JSON object is expected.");
-            }
-
+            reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 var kind = Describe(reader.TokenType);
