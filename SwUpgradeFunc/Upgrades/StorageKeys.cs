@@ -20,7 +20,7 @@ public static class StorageKeys
     /// Counter rows per bucket of a task set up by this version; a sub-task always counts in the same one
     /// (<see cref="ShardOf"/>). The task row records its task's number, since tasks set up earlier have 4.
     /// </summary>
-    public const int CounterShards = 2;
+    public const int CounterShards = 3;
 
     /// <summary>The counter rows per bucket of a task whose task row does not say (set up before it recorded the number).</summary>
     public const int EarlierCounterShards = 4;
