@@ -46,7 +46,7 @@ public readonly record struct SubTaskFilter
     };
 
     /// <summary>The number of ranges <see cref="Ranges"/> gives, which bounds a continuation token's segment.</summary>
-    internal int RangeCount => Name is Active or Stalled ? UnsettledPhases.Count : 1;
+    internal int RangeCount => Ranges(0).Count;
 
     private static IReadOnlyList<string> UnsettledPhases { get; } =
         [.. UpgradePhases.Names.Where(n => UpgradePhases.Parse(n)?.IsSettled() != true)];
