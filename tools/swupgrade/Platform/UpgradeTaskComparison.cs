@@ -65,7 +65,10 @@ public sealed record UpgradeTaskComparison(
         int settledAlike = 0, pendingAlike = 0, settledHereOnly = 0;
         foreach (var sub in platform)
         {
-            if (sub.SubOperationId is not { Length: > 0 } id || !onPlatform.Add(id))
+            // A plain local, not a pattern variable: a mutated condition must still compile, or the mutation
+            // tester gives up on the whole method.
+            var id = sub.SubOperationId;
+            if (string.IsNullOrEmpty(id) || !onPlatform.Add(id))
             {
                 continue;
             }
