@@ -39,4 +39,44 @@ public sealed class CallbackUrlTests
         var e = Assert.Throws<InvalidCallbackUrlException>(() => CallbackUrl.Normalize(prefix + new string('a', 1025 - prefix.Length)));
         Assert.Contains("1024", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("", "is empty")]
+    [InlineData("   ", "is empty")]
+    [InlineData("app.example.net/push", "'app.example.net/push' is not an absolute URL")]
+    [InlineData("file:///tmp/push", "'file:///tmp/push' is not an absolute URL")]
+    [InlineData("ftp://app.example.net/push", "has the scheme 'ftp'")]
+    [InlineData("http://app.example.net/push", "--allow-http-callback")]
+    [InlineData("https://app.example.net/push#frag", "must not contain a fragment")]
+    public void Normalize_SaysWhatIsWrong(string input, string expected)
+    {
+        var e = Assert.Throws<InvalidCallbackUrlException>(() => CallbackUrl.Normalize(input));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Normalize_RefusesUserInformation_WithoutRepeatingIt()
+    {
+        var e = Assert.Throws<InvalidCallbackUrlException>(() => CallbackUrl.Normalize("https://admin:s3cretPassw0rd@app.example.net/push"));
+
+        Assert.Contains("must not contain user information", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cretPassw0rd", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://[::1]/push", "https://[::1]:443/push")]
+    [InlineData("https://[2001:db8::7]:8443", "https://[2001:db8::7]:8443/v1.0.0/messageReceiver")]
+    public void Normalize_KeepsAnIPv6HostInBrackets(string input, string expected) =>
+        Assert.Equal(expected, CallbackUrl.Normalize(input));
+
+    [Theory]
+    [InlineData("https://APP.example.net/", "https://app.example.net:443/v1.0.0/messageReceiver", true)]
+    [InlineData("http://app.example.net/push", "http://app.example.net:80/push", true)]
+    [InlineData("https://app.example.net:8443/push", "https://app.example.net:443/push", false)]
+    [InlineData("not a url", "not a url", true)]
+    [InlineData("not a url", "https://app.example.net:443/push", false)]
+    [InlineData(null, "https://app.example.net:443/push", false)]
+    public void SameUrl_ComparesAStoredUrl_OnceNormalised(string? stored, string normalized, bool expected) =>
+        Assert.Equal(expected, CallbackUrl.SameUrl(stored, normalized));
 }
