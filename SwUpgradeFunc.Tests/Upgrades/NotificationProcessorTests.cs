@@ -253,6 +253,11 @@ public sealed class NotificationProcessorTests : IDisposable
         _events.FailNext(1);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => processor.ProcessAsync(result, "m1", 1, CancellationToken.None));
+        var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        Assert.Equal((LogLevel.Warning, "m1", "1"),
+            (warning.Level, warning.GetStructuredStateValue("MessageId"), warning.GetStructuredStateValue("DequeueCount")));
+        Assert.IsType<InvalidOperationException>(warning.Exception);
+        Assert.Equal(["retry"], _processed.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
         var again = await processor.ProcessAsync(result, "m1", 2, CancellationToken.None);
         var repush = await processor.ProcessAsync(Envelopes.Json(Envelopes.Of(Pushes.SwResult("SUCCESS", "dev-rd", "op-rd", "sub-rd"))), "m2", 1,
             CancellationToken.None);
@@ -260,5 +265,70 @@ public sealed class NotificationProcessorTests : IDisposable
         Assert.Equal((ProcessOutcome.Duplicate, ProcessOutcome.Duplicate), (again, repush));
         Assert.Equal([SettledEvents.Id("op-rd", "sub-rd"), SettledEvents.Id("op-rd", "sub-rd")], _events.Published.Select(e => e.Id));
         Assert.Empty(await PoisonedMessages());
+    }
+
+    [Fact]
+    public async Task Process_LogsEachPush_WithItsVerdict_AndTheIdentifiersAsScope()
+    {
+        var envelope = Envelopes.Of(Pushes.SwState("downloaded", "dev-log", "op-log", "sub-log", "app-log"));
+
+        await Processor().ProcessAsync(Envelopes.Json(envelope), "m-log", 1, CancellationToken.None);
+
+        var log = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal((LogLevel.Information, 20), (log.Level, log.Id.Id));
+        Assert.Equal(("sub-log", "advanced-skipping-steps", "Downloaded"), (log.GetStructuredStateValue("SubOperationId"),
+            log.GetStructuredStateValue("Verdict"), log.GetStructuredStateValue("Phase")));
+        var scope = Assert.IsType<Dictionary<string, object?>>(Assert.Single(log.Scopes));
+        Assert.Equal(new Dictionary<string, object?>
+        {
+            ["notifyType"] = SwUpgradeFunc.Notifications.NotifyTypes.SwUpgradeStateChange,
+            ["appId"] = "app-log",
+            ["operationId"] = "op-log",
+            ["deviceId"] = "dev-log",
+            ["envelopeId"] = envelope.Id,
+        }, scope);
+    }
+
+    [Fact]
+    public async Task Process_ARedeliveredReconciliation_PublishesTheSettledEventAgain_WithTheSameId()
+    {
+        var processor = Processor();
+        var message = Envelopes.Json(ReconciliationStateMachineTests.Reconcile("success", "dev-rc", "op-rc", "sub-rc"));
+
+        await processor.ProcessAsync(message, "m1", 1, CancellationToken.None);
+        var again = await processor.ProcessAsync(message, "m1", 2, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Duplicate, again);
+        Assert.Equal([SettledEvents.Id("op-rc", "sub-rc"), SettledEvents.Id("op-rc", "sub-rc")], _events.Published.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Process_ALateResultPush_ThatConfirmsAReconciliation_PublishesNoSecondEvent()
+    {
+        var processor = Processor();
+        await processor.ProcessAsync(Envelopes.Json(ReconciliationStateMachineTests.Reconcile("success", "dev-cf", "op-cf", "sub-cf")), "m1", 1,
+            CancellationToken.None);
+
+        var outcome = await processor.ProcessAsync(Envelopes.Json(Envelopes.Of(Pushes.SwResult("SUCCESS", "dev-cf", "op-cf", "sub-cf"),
+            new DateTimeOffset(2026, 11, 26, 12, 5, 0, TimeSpan.Zero))), "m2", 1, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Recorded, outcome);
+        Assert.Single(_events.Published);
+        Assert.Equal(["settled", "confirmed"], _processed.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+    }
+
+    [Fact]
+    public async Task Process_ARedeliveredStatePush_OfASettledSubTask_PublishesNothing_EvenIfItsValueReadsLikeTheResult()
+    {
+        var processor = Processor();
+        await processor.ProcessAsync(Envelopes.Json(Envelopes.Of(Pushes.SwResult("SUCCESS", "dev-sv", "op-sv", "sub-sv"))), "m1", 1,
+            CancellationToken.None);
+        var odd = Envelopes.Json(Envelopes.Of(Pushes.SwState("SUCCESS", "dev-sv", "op-sv", "sub-sv")));
+
+        await processor.ProcessAsync(odd, "m2", 1, CancellationToken.None);
+        var again = await processor.ProcessAsync(odd, "m2", 2, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Duplicate, again);
+        Assert.Single(_events.Published);
     }
 }

@@ -131,4 +131,32 @@ public class ReconciliationStateMachineTests
         var push = Envelopes.Json(Envelopes.Of(Pushes.SwResult("SUCCESS")));
         Assert.DoesNotContain("reconciliation", push, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Reconciliation_SettlesAtThePlatformsStopTime_OrWhenApplied_IfThePlatformGaveNone()
+    {
+        SubTaskState? timed = null;
+        Step(ref timed, Reconcile("success"));
+        var applied = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        SubTaskState? untimed = null;
+        Step(ref untimed, NotificationEnvelope.CreateReconciliation("app-1", "op-1", "sub-1", "dev-1",
+            new ReconciliationDetail { PlatformStatus = "fail", Kind = "software", Source = "api" }, applied));
+
+        Assert.Equal(PlatformStop, timed!.SettledAt);
+        Assert.Equal(applied, untimed!.SettledAt);
+    }
+
+    [Fact]
+    public void Reconciliation_WithoutAKind_CreatesASubTaskOfUnknownKind_AndRemembersItsSignature()
+    {
+        SubTaskState? state = null;
+
+        var transition = Step(ref state, Reconcile("success", kind: null));
+        var again = Step(ref state, Reconcile("success", kind: null));
+
+        Assert.Equal("unknown", state!.Kind);
+        Assert.Equal(["reconciled:SUCCESS"], state.Seen);
+        Assert.Equal(("duplicate", true), (again.Verdict, again.IsDuplicate));
+        Assert.True(transition.Settles);
+    }
 }

@@ -294,4 +294,70 @@ public class UpgradeStateMachineTests
             Assert.Equal(shuffled.Length - lifecycle.Count, permuted.Duplicates);
         }, iter: 3000);
     }
+
+    [Fact]
+    public void Apply_KeepsExactlyTheHistoryLimit_WithoutCuttingAnything()
+    {
+        var state = Run(Enumerable.Range(0, 10).Select(i => Envelopes.Of(Pushes.SwState("made-up-" + i))), limit: 10);
+
+        Assert.Equal((10, 0), (state.History.Count, state.HistoryDropped));
+    }
+
+    [Fact]
+    public void Apply_PushesReceivedAtTheSameInstant_StayInProcessingOrder()
+    {
+        var at = new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+
+        var state = Run(new[] { "downloading", "made-up", "downloaded" }.Select(v => Envelopes.Of(Pushes.SwState(v), at)));
+
+        Assert.Equal(["downloading", "made-up", "downloaded"], state.History.Select(h => h.Value));
+    }
+
+    [Fact]
+    public void Apply_TheCurrentStepAgain_IsStale_EvenOnceTheRememberedSignaturesAreFull()
+    {
+        SubTaskState? state = null;
+        Step(ref state, Envelopes.Of(Pushes.SwState("downloading")));
+        foreach (var i in Enumerable.Range(0, UpgradeStateMachine.MaxSeenSignatures))
+        {
+            Step(ref state, Envelopes.Of(Pushes.SwState("made-up-" + i)));
+        }
+
+        var again = Step(ref state, Envelopes.Of(Pushes.SwState("downloaded")));
+        var same = Step(ref state, Envelopes.Of(Pushes.SwState("downloaded")));
+
+        Assert.Equal(Verdicts.Advanced, again.Verdict);
+        Assert.Equal((Verdicts.Stale, false), (same.Verdict, same.IsDuplicate));
+        Assert.False(state!.SkippedSteps);
+    }
+
+    [Fact]
+    public void Apply_RemembersSignaturesInTheirStoredForm()
+    {
+        // Stored with the sub-task: a later version must recognise the signatures an earlier one wrote.
+        var state = Run([Envelopes.Of(Pushes.FwState("1")), Envelopes.Of(Pushes.SwState("made-up")), Envelopes.Of(Pushes.SwResult("success"))]);
+
+        Assert.Equal(["state:downloading", "state?made-up", "result:SUCCESS"], state.Seen);
+    }
+
+    [Theory]
+    [InlineData(NotifyTypes.SwUpgradeStateChange, "swUpgradeState", "downloaded")]
+    [InlineData(NotifyTypes.FwUpgradeStateChange, "step", "2")]
+    [InlineData(NotifyTypes.SwUpgradeResult, "swUpgradeResult", "FAIL")]
+    [InlineData(NotifyTypes.FwUpgradeResult, "status", "SUCCESS")]
+    public void PushedValue_IsTheFieldEachTypeCarries_OrEmptyWithoutIt(string notifyType, string field, string value)
+    {
+        var notification = Pushes.Of(notifyType);
+        notification[field] = value;
+        var parsed = Envelopes.Of(notification).Notification;
+
+        Assert.Equal(value, UpgradeStateMachine.PushedValue(parsed));
+        Assert.Equal("", UpgradeStateMachine.PushedValue(parsed with
+        {
+            SwUpgradeState = null,
+            Step = null,
+            SwUpgradeResult = null,
+            Status = null,
+        }));
+    }
 }
