@@ -50,4 +50,11 @@ public sealed class RetryBackoffTests
         Assert.Equal(TimeSpan.FromSeconds(42), RetryBackoff.RetryAfter(date, now));
         Assert.Null(RetryBackoff.RetryAfter(none, now));
     }
+
+    [Fact]
+    public void BothMethods_RefuseMissingArguments()
+    {
+        Assert.Throws<ArgumentNullException>(() => RetryBackoff.Delay(1, null!, null, 0.5));
+        Assert.Throws<ArgumentNullException>(() => RetryBackoff.RetryAfter(null!, DateTimeOffset.UtcNow));
+    }
 }

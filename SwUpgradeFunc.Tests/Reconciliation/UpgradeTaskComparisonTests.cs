@@ -50,4 +50,25 @@ public class UpgradeTaskComparisonTests
         Assert.Empty(c.Differences);
         Assert.Equal((1, 1), (c.SettledAlike, c.PendingAlike));
     }
+
+    [Fact]
+    public void Compare_NamesTheKindOfEachDifference_AndThePhaseRecordedHere()
+    {
+        var c = UpgradeTaskComparison.Compare("op", [Sub("a", "success"), Sub("b", "fail"), Sub("c", "processing"), Sub("d", "success", null)],
+            new Dictionary<string, string?> { ["a"] = "failed", ["b"] = "updating" });
+
+        Assert.Equal(
+            [
+                ("unknown-here", "c", (string?)null, "processing"), ("unknown-here", "d", null, "success"),
+                ("not-settled-here", "b", "updating", "fail"), ("settled-differently", "a", "failed", "success"),
+            ],
+            c.Differences.Select(d => (d.KindName, d.SubOperationId, d.PhaseHere, d.PlatformStatus)));
+    }
+
+    [Fact]
+    public void Compare_RefusesMissingInputs()
+    {
+        Assert.Throws<ArgumentNullException>(() => UpgradeTaskComparison.Compare("op", null!, new Dictionary<string, string?>()));
+        Assert.Throws<ArgumentNullException>(() => UpgradeTaskComparison.Compare("op", [], null!));
+    }
 }

@@ -48,6 +48,14 @@ public sealed class TestCertificateAuthority : IDisposable
         return Issue("CN=127.0.0.1", san.Build(), new OidCollection { new("1.3.6.1.5.5.7.3.1") });
     }
 
+    /// <summary>A server certificate for 127.0.0.1 that expired two minutes ago (within the CA's own validity).</summary>
+    public X509Certificate2 IssueExpiredServerCertificate()
+    {
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        return Issue("CN=127.0.0.1", san.Build(), new OidCollection { new("1.3.6.1.5.5.7.3.1") }, expired: true);
+    }
+
     /// <summary>A server certificate for a DNS name only (no IP address): valid from this CA, but not for 127.0.0.1.</summary>
     public X509Certificate2 IssueServerCertificate(string dnsName)
     {
@@ -78,7 +86,7 @@ public sealed class TestCertificateAuthority : IDisposable
         return chain.Build(certificate);
     }
 
-    private X509Certificate2 Issue(string subject, X509Extension? san, OidCollection usages)
+    private X509Certificate2 Issue(string subject, X509Extension? san, OidCollection usages, bool expired = false)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -94,7 +102,9 @@ public sealed class TestCertificateAuthority : IDisposable
         var now = DateTimeOffset.UtcNow;
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
-        using var publicOnly = request.Create(Root, now.AddMinutes(-5), now.AddHours(12), serial);
+        using var publicOnly = expired
+            ? request.Create(Root, now.AddMinutes(-4), now.AddMinutes(-2), serial)
+            : request.Create(Root, now.AddMinutes(-5), now.AddHours(12), serial);
         using var withKey = publicOnly.CopyWithPrivateKey(key);
         var result = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
         _issued.Add(result);

@@ -1,0 +1,88 @@
+using System.Security.Cryptography.X509Certificates;
+using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Tests.Platform.Fake;
+
+namespace SwUpgradeFunc.Tests.Platform;
+
+/// <summary>The TLS settings on their own: CA bundles, expired server certificates, and whether a server asked for a client certificate.</summary>
+public sealed class PlatformTlsTests
+{
+    [Fact]
+    public async Task CaFile_WithSeveralCertificates_TrustsAServerFromAnyOfThem()
+    {
+        await using var ctx = await PlatformTestContext.StartAsync();
+        using var other = TestCertificateAuthority.Create("Another CA in the bundle");
+        var bundle = Path.Combine(ctx.Ca.Directory, "bundle.pem");
+        await File.WriteAllTextAsync(bundle, other.Root.ExportCertificatePem() + "\n" + ctx.Ca.Root.ExportCertificatePem() + "\n");
+        using var client = ctx.Client(o => o.CaFile = bundle);
+
+        var subscriptions = await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.NotNull(subscriptions);
+    }
+
+    [Fact]
+    public async Task ExpiredServerCertificate_FromTheConfiguredCa_IsRefused_SayingItExpired()
+    {
+        using var ca = TestCertificateAuthority.Create("Fake IoT platform CA");
+        await using var fake = await FakeHuaweiPlatform.StartAsync(ca, serverCertificate: ca.IssueExpiredServerCertificate());
+        using var client = new HuaweiIotPlatformClient(new PlatformClientOptions
+        {
+            BaseUrl = fake.BaseUrl,
+            AppId = fake.AppId,
+            Secret = fake.Secret,
+            CaFile = ca.CaFile,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        });
+
+        var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Contains("not trusted by the configured CA file: a certificate in its chain has expired or is not yet valid", e.Message,
+            StringComparison.Ordinal);
+        Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
+    public async Task ExpiredServerCertificate_FromAnotherCa_ListsEveryReason()
+    {
+        using var ca = TestCertificateAuthority.Create("Fake IoT platform CA");
+        using var other = TestCertificateAuthority.Create("Some other CA");
+        await using var fake = await FakeHuaweiPlatform.StartAsync(ca, serverCertificate: ca.IssueExpiredServerCertificate());
+        using var client = new HuaweiIotPlatformClient(new PlatformClientOptions
+        {
+            BaseUrl = fake.BaseUrl,
+            AppId = fake.AppId,
+            Secret = fake.Secret,
+            CaFile = other.CaFile,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        });
+
+        var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Contains("a certificate in its chain has expired or is not yet valid", e.Message, StringComparison.Ordinal);
+        Assert.Contains("its chain does not lead to a certificate in the CA file", e.Message, StringComparison.Ordinal);
+        Assert.Matches("configured CA file: [^;]+; [^;]+", e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientCertificateRequested_SaysWhetherTheServerAskedForOne(bool serverAsks)
+    {
+        await using var ctx = await PlatformTestContext.StartAsync(requireClientCertificate: serverAsks);
+        using var tls = new PlatformTls(ctx.Options());
+        using var http = new HttpClient(tls.CreateHandler());
+
+        try
+        {
+            using var response = await http.GetAsync(ctx.Fake.BaseUrl);
+        }
+        catch (HttpRequestException) when (serverAsks)
+        {
+            // Without a certificate to give, the server that asked for one closes the connection.
+        }
+
+        Assert.Equal(serverAsks, tls.ClientCertificateRequested);
+        Assert.False(tls.ClientCertificateOffered);
+    }
+}
