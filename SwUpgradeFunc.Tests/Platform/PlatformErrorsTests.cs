@@ -1,0 +1,83 @@
+using SwUpgrade.Cli.Platform;
+
+namespace SwUpgradeFunc.Tests.Platform;
+
+/// <summary>Each platform error becomes the exception type the CLI maps to an exit code, with advice an operator can act on.</summary>
+public sealed class PlatformErrorsTests
+{
+    [Theory]
+    [InlineData(401, "100208", typeof(PlatformAuthenticationException), "check SWUPGRADE_APP_ID and SWUPGRADE_APP_SECRET (or --app-id / --app-secret)")]
+    [InlineData(403, "100247", typeof(PlatformAuthenticationException), "The application is frozen on the platform")]
+    [InlineData(400, "100203", typeof(PlatformAuthenticationException), "The platform does not know this application")]
+    [InlineData(401, "1010005", typeof(PlatformAuthenticationException), "only the newest token is valid")]
+    [InlineData(403, "100217", typeof(PlatformAuthenticationException), "not authorized for this API")]
+    [InlineData(429, "1010009", typeof(PlatformThrottledException), "allows 100 application calls per minute")]
+    [InlineData(400, "100222", typeof(CallbackUrlRejectedException), "rejected the callback URL 'https://a.example:443/x': it must be https://host:port/path")]
+    [InlineData(409, "100227", typeof(AlreadySubscribedException), "'swupgrade subscriptions list'")]
+    [InlineData(400, "100228", typeof(PlatformApiException), "rejected the request as invalid")]
+    [InlineData(400, "102202", typeof(PlatformApiException), "rejected the request as invalid")]
+    [InlineData(401, "999", typeof(PlatformAuthenticationException), "The platform rejected the credentials")]
+    [InlineData(404, null, typeof(PlatformApiException), "Nothing was found")]
+    [InlineData(500, "50252", typeof(PlatformApiException), "internal error: try again later")]
+    [InlineData(503, null, typeof(PlatformApiException), "internal error: try again later")]
+    [InlineData(400, "123", typeof(PlatformApiException), "See the platform's error description.")]
+    public void ToException_GivesEachErrorItsTypeAndAdvice(int status, string? code, Type type, string advice)
+    {
+        var e = PlatformErrors.ToException(status, code, "what the platform said.", "Subscribing", "https://a.example:443/x");
+
+        Assert.IsType(type, e);
+        Assert.Contains(advice, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Subscribing failed (HTTP {status}{(code is null ? "" : ", error " + code)}: what the platform said). ", e.Message,
+            StringComparison.Ordinal);
+        Assert.Equal((status, code, "what the platform said."), (e.HttpStatus, e.ErrorCode, e.ErrorDescription));
+    }
+
+    [Fact]
+    public void ToException_WithoutADescriptionOrUrl_LeavesThemOut()
+    {
+        var e = PlatformErrors.ToException(400, "100222", null, "Subscribing");
+
+        Assert.Equal("Subscribing failed (HTTP 400, error 100222). The platform rejected the callback URL: it must be https://host:port/path, "
+            + "reachable from the platform, and all subscriptions of one application must use the same host and port.", e.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"error_code\":\"100208\",\"error_desc\":\"wrong\"}", "100208", "wrong")]
+    [InlineData("{\"error_code\":1010009,\"error_desc\":null}", "1010009", null)]
+    [InlineData("{\"error_desc\":\"only a description\"}", null, "only a description")]
+    [InlineData("{\"error_code\":[1]}", null, null)]
+    [InlineData("[\"not an object\"]", null, null)]
+    [InlineData("<html>bad gateway</html>", null, null)]
+    [InlineData("   ", null, null)]
+    [InlineData(null, null, null)]
+    public void Parse_ReadsTheCodeAndDescription_AndToleratesAnythingElse(string? body, string? code, string? description) =>
+        Assert.Equal((code, description), PlatformErrors.Parse(body));
+
+    [Fact]
+    public void StillThrottled_SaysHowManyTriesOverHowLong()
+    {
+        var e = PlatformErrors.StillThrottled(429, "1010009", "Too many requests.", "Listing subscriptions", 5, TimeSpan.FromSeconds(62.4));
+
+        Assert.Equal("Listing subscriptions failed: the platform was still throttled after 5 tries over 62 s (HTTP 429, error 1010009: Too many requests). "
+            + "It allows 100 application calls per minute: wait a minute and run the command again.", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0, "swUpgradeResultNotify is already subscribed, to a URL the subscription list does not show", "--notify-type swUpgradeResultNotify')")]
+    [InlineData(1, "swUpgradeResultNotify is already subscribed to https://old.example:443/a", "--notify-type swUpgradeResultNotify --callback-url https://old.example:443/a')")]
+    [InlineData(2, "swUpgradeResultNotify is already subscribed to https://old.example:443/a and https://old.example:443/b", "--notify-type swUpgradeResultNotify')")]
+    public void AlreadySubscribedElsewhere_NamesTheHolders_AndTheDeleteThatFreesTheType(int holders, string now, string delete)
+    {
+        var conflict = (PlatformApiException)PlatformErrors.ToException(409, "100227", null, "Subscribing");
+        var urls = new[] { "https://old.example:443/a", "https://old.example:443/b" }.Take(holders).ToArray();
+
+        var e = PlatformErrors.AlreadySubscribedElsewhere(conflict, "Subscribing swUpgradeResultNotify", "swUpgradeResultNotify",
+            "https://new.example:443/x", urls);
+
+        Assert.StartsWith("Subscribing swUpgradeResultNotify to https://new.example:443/x failed (HTTP 409, error 100227): " + now + ".", e.Message,
+            StringComparison.Ordinal);
+        Assert.EndsWith("delete the old one ('swupgrade subscriptions delete " + delete + ", then subscribe again.", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => PlatformErrors.AlreadySubscribedElsewhere(null!, "x", "t", "u", urls));
+        Assert.Throws<ArgumentNullException>(() => PlatformErrors.AlreadySubscribedElsewhere(conflict, "x", "t", "u", null!));
+    }
+}
