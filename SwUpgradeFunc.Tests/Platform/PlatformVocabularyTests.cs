@@ -1,0 +1,59 @@
+using SwUpgrade.Cli.Platform;
+
+namespace SwUpgradeFunc.Tests.Platform;
+
+/// <summary>The platform's words as the client spells them: notify types, sub-task statuses, task kinds, time stamps.</summary>
+public sealed class PlatformVocabularyTests
+{
+    [Fact]
+    public void NotifyTypes_AreThePlatformsFourUpgradeTypes_AndItsServiceDataTypes()
+    {
+        Assert.Equal(["swUpgradeStateChangeNotify", "swUpgradeResultNotify", "fwUpgradeStateChangeNotify", "fwUpgradeResultNotify"],
+            NotifyTypes.UpgradeTypes);
+        Assert.Equal(
+            [
+                "deviceAdded", "bindDevice", "deviceInfoChanged", "deviceDataChanged", "deviceDatasChanged", "deviceCapabilitiesChanged",
+                "deviceCapabilitiesAdded", "deviceCapabilitiesDeleted", "deviceDeleted", "messageConfirm", "commandRsp", "ruleEvent",
+                "deviceDesiredPropertiesModifyStatusChanged", "deviceEvent", "serviceInfoChanged", "deviceModelAdded", "deviceModelDeleted",
+            ],
+            NotifyTypes.ServiceDataTypes);
+    }
+
+    [Theory]
+    [InlineData("swUpgradeResultNotify", true, true)]
+    [InlineData("fwUpgradeStateChangeNotify", true, true)]
+    [InlineData("deviceAdded", false, true)]
+    [InlineData("deviceModelDeleted", false, true)]
+    [InlineData("DeviceAdded", false, false)]
+    [InlineData("swupgraderesultnotify", false, false)]
+    public void NotifyTypes_AreMatchedExactly(string notifyType, bool managementData, bool known) =>
+        Assert.Equal((managementData, known), (NotifyTypes.IsManagementData(notifyType), NotifyTypes.IsKnown(notifyType)));
+
+    [Theory]
+    [InlineData("success", true, "SUCCESS")]
+    [InlineData("SUCCESS", true, "SUCCESS")]
+    [InlineData("Fail", true, "FAIL")]
+    [InlineData("stop", false, null)]
+    [InlineData("processing", false, null)]
+    [InlineData("wait", false, null)]
+    [InlineData(null, false, null)]
+    public void SubOperationStatuses_OnlySuccessAndFailAreResults(string? status, bool isResult, string? result) =>
+        Assert.Equal((isResult, result), (SubOperationStatuses.IsResult(status), SubOperationStatuses.ToResult(status)));
+
+    [Theory]
+    [InlineData("firmware_upgrade", "firmware")]
+    [InlineData("FIRMWARE", "firmware")]
+    [InlineData("software_upgrade", "software")]
+    [InlineData("Software", "software")]
+    [InlineData("configuration", null)]
+    [InlineData(null, null)]
+    public void UpgradeTask_Kind_ComesFromItsOperateType(string? operateType, string? kind) =>
+        Assert.Equal(kind, new UpgradeOperation { OperateType = operateType }.Kind);
+
+    [Theory]
+    [InlineData(" 20261126T101500Z ", "2026-11-26T10:15:00+00:00")]
+    [InlineData("   ", null)]
+    [InlineData(null, null)]
+    public void PlatformTime_TrimsAndReadsUtc(string? text, string? expected) =>
+        Assert.Equal(expected is null ? null : DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), PlatformTime.Parse(text));
+}
