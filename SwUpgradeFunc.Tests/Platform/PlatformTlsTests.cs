@@ -85,4 +85,26 @@ public sealed class PlatformTlsTests
         Assert.Equal(serverAsks, tls.ClientCertificateRequested);
         Assert.False(tls.ClientCertificateOffered);
     }
+
+    [Fact]
+    public async Task ServerCertificate_FromAnIntermediateTheServerSends_IsTrusted_WithTheRootAloneInTheCaFile()
+    {
+        using var root = TestCertificateAuthority.Create("Fake IoT platform root CA");
+        using var intermediate = root.CreateIntermediate("Fake IoT platform issuing CA");
+        await using var fake = await FakeHuaweiPlatform.StartAsync(intermediate, serverCertificate: intermediate.IssueServerCertificate(),
+            serverCertificateChain: [X509CertificateLoader.LoadCertificate(intermediate.Root.RawData)]);
+        using var client = new HuaweiIotPlatformClient(new PlatformClientOptions
+        {
+            BaseUrl = fake.BaseUrl,
+            AppId = fake.AppId,
+            Secret = fake.Secret,
+            CaFile = root.CaFile,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        });
+
+        var subscriptions = await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.NotNull(subscriptions);
+        Assert.Equal(1, fake.LoginCount);
+    }
 }

@@ -125,7 +125,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
 
     /// <summary>Starts the fake with a server certificate from <paramref name="ca"/>: for 127.0.0.1 unless one is given.</summary>
     public static async Task<FakeHuaweiPlatform> StartAsync(TestCertificateAuthority ca, bool requireClientCertificate = false,
-        X509Certificate2? serverCertificate = null)
+        X509Certificate2? serverCertificate = null, X509Certificate2Collection? serverCertificateChain = null)
     {
         ArgumentNullException.ThrowIfNull(ca);
         serverCertificate ??= ca.IssueServerCertificate();
@@ -135,6 +135,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
         {
             https.ServerCertificate = serverCertificate;
+            https.ServerCertificateChain = serverCertificateChain;
             if (requireClientCertificate)
             {
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;

@@ -39,6 +39,29 @@ public sealed class TestCertificateAuthority : IDisposable
         return new TestCertificateAuthority(root, dir);
     }
 
+    /// <summary>
+    /// An intermediate authority signed by this one, in its own folder (its <see cref="CaFile"/> holds the intermediate,
+    /// not this root): for servers whose certificate comes from an intermediate, as public platforms' usually do.
+    /// </summary>
+    public TestCertificateAuthority CreateIntermediate(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}, O=SwUpgradeFunc tests", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Root, true, false));
+        var now = DateTimeOffset.UtcNow;
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var publicOnly = request.Create(Root, now.AddMinutes(-4), now.AddHours(20), serial);
+        using var withKey = publicOnly.CopyWithPrivateKey(key);
+        var intermediate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        var dir = Path.Combine(Path.GetTempPath(), "swupgrade-tests-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(dir);
+        return new TestCertificateAuthority(intermediate, dir);
+    }
+
     /// <summary>A server certificate for 127.0.0.1 and localhost.</summary>
     public X509Certificate2 IssueServerCertificate()
     {
@@ -102,9 +125,10 @@ public sealed class TestCertificateAuthority : IDisposable
         var now = DateTimeOffset.UtcNow;
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
+        var from = new DateTimeOffset(Root.NotBefore.ToUniversalTime()); // never before the issuer's own validity
         using var publicOnly = expired
-            ? request.Create(Root, now.AddMinutes(-4), now.AddMinutes(-2), serial)
-            : request.Create(Root, now.AddMinutes(-5), now.AddHours(12), serial);
+            ? request.Create(Root, from, now.AddMinutes(-2), serial)
+            : request.Create(Root, from, now.AddHours(12), serial);
         using var withKey = publicOnly.CopyWithPrivateKey(key);
         var result = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
         _issued.Add(result);
