@@ -65,6 +65,7 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     public void Storage_CreatesStateTable()
     {
         Assert.Equal("swupgradestate", Variable("stateTableName"));
+        Assert.Equal(new SwUpgradeFunc.Upgrades.UpgradesOptions().TableName, Variable("stateTableName")); // a run without the setting uses the same table
         var table = template.SingleResourceOfType("Microsoft.Storage/storageAccounts/tableServices/tables");
         Assert.EndsWith("parameters('stateTableName'))]", (string)table["name"]!, StringComparison.Ordinal);
         Assert.Equal("[variables('stateTableName')]", (string?)template.ModuleParameters("storage")["stateTableName"]!["value"]);

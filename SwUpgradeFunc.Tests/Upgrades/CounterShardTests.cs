@@ -98,4 +98,35 @@ public class CounterShardTests
         Assert.Equal((0, 1, 0), (copy.Phases["downloading"], copy.Phases["failed"], copy.ActiveBefore(Minute + 1)));
         Assert.Equal(new ETag("a"), copy.ETag);
     }
+
+    [Theory]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(16_384)]
+    public void StoredForm_RoundTrips_CountsAndGapsAtTheByteBoundaries(int n)
+    {
+        var shard = new CounterShard();
+        foreach (var _ in Enumerable.Range(0, n))
+        {
+            shard.Add(Unsettled("idle", n), +1); // the minute number doubles as the first gap
+        }
+
+        var read = CounterShard.From(shard.ToEntity("p", "c|0"));
+
+        Assert.Equal((0, n), (read.ActiveBefore(n), read.ActiveBefore(n + 1)));
+    }
+
+    [Fact]
+    public void CountedState_OfASubTaskRow_ReadsPhaseSettlementAndTheMinuteOfItsLastPush()
+    {
+        var lastUpdate = new DateTimeOffset(2026, 11, 26, 9, 30, 42, TimeSpan.Zero);
+        var unsettled = new TableEntity("p", "s|a") { ["Phase"] = "updating", ["LastUpdate"] = lastUpdate };
+        var settled = new TableEntity("p", "s|b") { ["Phase"] = "failed", ["LastUpdate"] = lastUpdate };
+        var unknown = new TableEntity("p", "s|c") { ["LastUpdate"] = lastUpdate };
+
+        Assert.Equal(new CountedState("updating", true, CountedState.MinuteOf(lastUpdate)), CountedState.Of(unsettled));
+        Assert.Equal(new CountedState("failed", false, CountedState.MinuteOf(lastUpdate)), CountedState.Of(settled));
+        Assert.Equal(new CountedState("none", true, CountedState.MinuteOf(lastUpdate)), CountedState.Of(unknown));
+        Assert.Equal(lastUpdate.UtcTicks / TimeSpan.TicksPerMinute, CountedState.MinuteOf(lastUpdate));
+    }
 }
