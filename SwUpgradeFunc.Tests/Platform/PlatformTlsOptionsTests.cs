@@ -57,4 +57,29 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
         Assert.Equal(SubscribeOutcome.Subscribed, result.Outcome);
         Assert.Equal(3, _ctx.Fake.RequestsTo("/iodm/app/sub/v1.1.0/subscribe").Count);
     }
+
+    [Fact]
+    public async Task ClientFromHttpClientFactory_RegistersTheOptionsItWasGiven_AndRefusesMissingArguments()
+    {
+        var options = _ctx.Options();
+        var services = new ServiceCollection();
+        services.AddHuaweiIotPlatformClient(options);
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.Same(options, provider.GetRequiredService<PlatformClientOptions>());
+        Assert.Throws<ArgumentNullException>(() => ((IServiceCollection)null!).AddHuaweiIotPlatformClient(options));
+        Assert.Throws<ArgumentNullException>(() => new ServiceCollection().AddHuaweiIotPlatformClient(null!));
+    }
+
+    [Fact]
+    public void Options_WithoutAnApplicationIdOrSecret_AreAConfigurationError_NamingTheSetting()
+    {
+        var noAppId = Assert.Throws<PlatformConfigurationException>(() =>
+            new HuaweiIotPlatformClient(new PlatformClientOptions { BaseUrl = _ctx.Fake.BaseUrl, Secret = "s" }));
+        var noSecret = Assert.Throws<PlatformConfigurationException>(() =>
+            new HuaweiIotPlatformClient(new PlatformClientOptions { BaseUrl = _ctx.Fake.BaseUrl, AppId = "a" }));
+
+        Assert.Contains("SWUPGRADE_APP_ID", noAppId.Message, StringComparison.Ordinal);
+        Assert.Contains("SWUPGRADE_APP_SECRET", noSecret.Message, StringComparison.Ordinal);
+    }
 }
