@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using SwUpgrade.Cli.Platform;
+
+namespace SwUpgradeFunc.Tests.Platform;
+
+/// <summary>How the client meets a platform that is busy, unreachable or slow, and what it says about each.</summary>
+public sealed class PlatformFailureTests : IAsyncLifetime
+{
+    private const string ListPath = "/iocm/app/sub/v1.2.0/subscriptions";
+    private PlatformTestContext _ctx = null!;
+    private readonly ConcurrentQueue<string> _diagnostics = new();
+
+    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    [Theory]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public async Task BriefUnavailability_IsRetried_AndSaidToBeBusy(int status)
+    {
+        using var client = _ctx.Client(o => o.Diagnostics = _diagnostics.Enqueue, time: new InstantDelayTimeProvider());
+        _ctx.Fake.EnqueueFailure(ListPath, status, "50252");
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(2, _ctx.Fake.RequestsTo(ListPath).Count);
+        var said = Assert.Single(_diagnostics);
+        Assert.StartsWith($"Listing subscriptions: the platform answered {status} (busy); retry 1 of 4 in ", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThrottlingInTheBody_OfA403_IsRetried_AndSaidToBeThrottled()
+    {
+        using var client = _ctx.Client(o => o.Diagnostics = _diagnostics.Enqueue, time: new InstantDelayTimeProvider());
+        _ctx.Fake.Throttle(ListPath, 1);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(2, _ctx.Fake.RequestsTo(ListPath).Count);
+        Assert.StartsWith("Listing subscriptions: the platform answered 403 (throttled); retry 1 of 4 in ", Assert.Single(_diagnostics),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnErrorThatIsNotThrottling_IsNotRetried()
+    {
+        using var client = _ctx.Client(time: new InstantDelayTimeProvider());
+        _ctx.Fake.EnqueueFailure(ListPath, 400, "100228");
+
+        var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal(("100228", 1), (e.ErrorCode, _ctx.Fake.RequestsTo(ListPath).Count));
+    }
+
+    [Fact]
+    public async Task Unavailability_BeyondTheRetries_IsReportedAsThePlatformsError_NotAsThrottling()
+    {
+        using var client = _ctx.Client(o => o.MaxRetryAttempts = 1, time: new InstantDelayTimeProvider());
+        _ctx.Fake.EnqueueFailure(ListPath, 503, "50252");
+        _ctx.Fake.EnqueueFailure(ListPath, 503, "50252");
+
+        var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.IsNotType<PlatformThrottledException>(e);
+        Assert.Equal((503, 2), (e.HttpStatus, _ctx.Fake.RequestsTo(ListPath).Count));
+        Assert.Contains("internal error: try again later", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANegativeRetryCount_MeansNoRetry()
+    {
+        using var client = _ctx.Client(o => o.MaxRetryAttempts = -3, time: new InstantDelayTimeProvider());
+        _ctx.Fake.EnqueueFailure(ListPath, 503, "50252");
+
+        await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Single(_ctx.Fake.RequestsTo(ListPath));
+    }
+
+    [Fact]
+    public async Task APlatformThatDoesNotListen_IsUnreachable_NamingTheSetting()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var client = _ctx.Client(o => o.BaseUrl = new Uri($"https://127.0.0.1:{port}/"));
+
+        var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.StartsWith($"The platform at 127.0.0.1:{port} could not be reached: ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith(". Check SWUPGRADE_PLATFORM_URL and the network.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APlatformSlowerThanTheRequestTimeout_SaysHowLongItWaited()
+    {
+        _ctx.Fake.LoginDelay = TimeSpan.FromSeconds(5);
+        using var client = _ctx.Client(o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
+
+        var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal($"The platform at {_ctx.Fake.BaseUrl.Authority} did not answer one request within 0.3 s.", e.Message);
+    }
+
+    [Fact]
+    public void Options_WithoutAPlatformUrl_NameTheSetting()
+    {
+        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.BaseUrl = null!));
+
+        Assert.Contains("SWUPGRADE_PLATFORM_URL", e.Message, StringComparison.Ordinal);
+    }
+}
