@@ -7,6 +7,15 @@ namespace SwUpgradeFunc.Tests.Platform;
 /// <summary>The TLS settings on their own: CA bundles, expired server certificates, and whether a server asked for a client certificate.</summary>
 public sealed class PlatformTlsTests
 {
+    private static HuaweiIotPlatformClient ClientOf(FakeHuaweiPlatform fake, string caFile) => new(new PlatformClientOptions
+    {
+        BaseUrl = fake.BaseUrl,
+        AppId = fake.AppId,
+        Secret = fake.Secret,
+        CaFile = caFile,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+    });
+
     [Fact]
     public async Task CaFile_WithSeveralCertificates_TrustsAServerFromAnyOfThem()
     {
@@ -26,14 +35,7 @@ public sealed class PlatformTlsTests
     {
         using var ca = TestCertificateAuthority.Create("Fake IoT platform CA");
         await using var fake = await FakeHuaweiPlatform.StartAsync(ca, serverCertificate: ca.IssueExpiredServerCertificate());
-        using var client = new HuaweiIotPlatformClient(new PlatformClientOptions
-        {
-            BaseUrl = fake.BaseUrl,
-            AppId = fake.AppId,
-            Secret = fake.Secret,
-            CaFile = ca.CaFile,
-            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        });
+        using var client = ClientOf(fake, ca.CaFile);
 
         var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -48,14 +50,7 @@ public sealed class PlatformTlsTests
         using var ca = TestCertificateAuthority.Create("Fake IoT platform CA");
         using var other = TestCertificateAuthority.Create("Some other CA");
         await using var fake = await FakeHuaweiPlatform.StartAsync(ca, serverCertificate: ca.IssueExpiredServerCertificate());
-        using var client = new HuaweiIotPlatformClient(new PlatformClientOptions
-        {
-            BaseUrl = fake.BaseUrl,
-            AppId = fake.AppId,
-            Secret = fake.Secret,
-            CaFile = other.CaFile,
-            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        });
+        using var client = ClientOf(fake, other.CaFile);
 
         var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -93,14 +88,7 @@ public sealed class PlatformTlsTests
         using var intermediate = root.CreateIntermediate("Fake IoT platform issuing CA");
         await using var fake = await FakeHuaweiPlatform.StartAsync(intermediate, serverCertificate: intermediate.IssueServerCertificate(),
             serverCertificateChain: [X509CertificateLoader.LoadCertificate(intermediate.Root.RawData)]);
-        using var client = new HuaweiIotPlatformClient(new PlatformClientOptions
-        {
-            BaseUrl = fake.BaseUrl,
-            AppId = fake.AppId,
-            Secret = fake.Secret,
-            CaFile = root.CaFile,
-            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        });
+        using var client = ClientOf(fake, root.CaFile);
 
         var subscriptions = await client.ListSubscriptionsAsync(null, 0, 10);
 
