@@ -368,7 +368,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
-        Assert.Contains("not trusted", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not trusted by this machine", e.Message, StringComparison.Ordinal);
         Assert.Contains("--ca-file", e.Message, StringComparison.Ordinal);
         Assert.Empty(Fake.Requests);
     }
