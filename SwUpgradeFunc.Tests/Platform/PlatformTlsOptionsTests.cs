@@ -82,4 +82,29 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
         Assert.Contains("SWUPGRADE_APP_ID", noAppId.Message, StringComparison.Ordinal);
         Assert.Contains("SWUPGRADE_APP_SECRET", noSecret.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CaFile_ThatDoesNotExist_IsAConfigurationError_NamingIt()
+    {
+        var missing = Path.Combine(_ctx.Ca.Directory, "no-such-ca.pem");
+
+        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.CaFile = missing));
+
+        Assert.Contains($"The CA file '{missing}' could not be read", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClientCertificate_WithoutItsPrivateKey_IsAConfigurationError()
+    {
+        using var publicOnly = X509CertificateLoader.LoadCertificate(_ctx.Ca.Root.RawData);
+        var file = _ctx.Ca.WritePkcs12(publicOnly, "pw", "public-only.p12");
+
+        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o =>
+        {
+            o.ClientCertificateFile = file;
+            o.ClientCertificatePassword = "pw";
+        }));
+
+        Assert.Contains($"'{file}' has no private key", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -4,7 +4,7 @@ using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
-/// <summary>The TLS settings on their own: CA bundles, expired server certificates, and whether a server asked for a client certificate.</summary>
+/// <summary>The TLS settings on their own: CA bundles, intermediates, expired server certificates, chain problems in words, and whether a server asked for a client certificate.</summary>
 public sealed class PlatformTlsTests
 {
     private static HuaweiIotPlatformClient ClientOf(FakeHuaweiPlatform fake, string caFile) => new(new PlatformClientOptions
@@ -95,4 +95,16 @@ public sealed class PlatformTlsTests
         Assert.NotNull(subscriptions);
         Assert.Equal(1, fake.LoginCount);
     }
+
+    [Theory]
+    [InlineData(X509ChainStatusFlags.PartialChain, "its chain does not lead to a certificate in the CA file")]
+    [InlineData(X509ChainStatusFlags.UntrustedRoot, "it ends at a root certificate that is not in the CA file")]
+    [InlineData(X509ChainStatusFlags.NotTimeValid, "a certificate in its chain has expired or is not yet valid")]
+    [InlineData(X509ChainStatusFlags.NotSignatureValid, "a signature in its chain does not verify")]
+    [InlineData(X509ChainStatusFlags.Revoked, "a certificate in its chain is revoked")]
+    [InlineData(X509ChainStatusFlags.NotValidForUsage, "it is not valid for server authentication")]
+    [InlineData(X509ChainStatusFlags.InvalidBasicConstraints, "an issuer in its chain is not a certificate authority")]
+    [InlineData(X509ChainStatusFlags.HasNotSupportedNameConstraint, "the chain check failed (has not supported name constraint)")]
+    public void ChainProblems_AreDescribedInWords(X509ChainStatusFlags status, string expected) =>
+        Assert.Equal(expected, PlatformTls.Describe(status));
 }
