@@ -386,4 +386,194 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         Assert.DoesNotContain("..", e.Message, StringComparison.Ordinal);
         Assert.Empty(Fake.Requests);
     }
+
+    [Fact]
+    public async Task PlatformUrl_WithAPathAndNoTrailingSlash_KeepsThePath_ForEveryCall()
+    {
+        using var client = _ctx.Client(o => o.BaseUrl = new Uri(Fake.BaseUrl, "gateway"));
+
+        await Assert.ThrowsAnyAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal("/gateway" + LoginPath, Assert.Single(Fake.Requests).Path);
+    }
+
+    [Fact]
+    public void Constructors_RefuseMissingArguments_NamingThem()
+    {
+        using var http = new HttpClient();
+
+        Assert.Throws<ArgumentNullException>("options", () => new HuaweiIotPlatformClient(null!));
+        Assert.Throws<ArgumentNullException>("httpClient", () => new HuaweiIotPlatformClient(null!, _ctx.Options()));
+        Assert.Throws<ArgumentNullException>("options", () => new HuaweiIotPlatformClient(http, null!));
+    }
+
+    [Fact]
+    public async Task Dispose_LeavesAnHttpClientItWasGiven_Usable()
+    {
+        var options = _ctx.Options();
+        using var tls = new PlatformTls(options);
+        using var http = new HttpClient(tls.CreateHandler());
+        using (var first = new HuaweiIotPlatformClient(http, options))
+        {
+            await first.ListSubscriptionsAsync(null, 0, 10);
+        }
+
+        using var second = new HuaweiIotPlatformClient(http, options);
+        await second.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(2, Fake.LoginCount);
+    }
+
+    [Fact]
+    public async Task DisposedClient_RefusesFurtherCalls_WithoutSendingThem()
+    {
+        var client = _ctx.Client();
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        client.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Single(Fake.RequestsTo(SubscriptionsPath));
+    }
+
+    [Theory]
+    [InlineData("subscribe")]
+    [InlineData("delete by id")]
+    [InlineData("delete by notify type")]
+    [InlineData("read task")]
+    [InlineData("list sub-tasks")]
+    [InlineData("negative page number")]
+    [InlineData("page size 0")]
+    [InlineData("page size 101")]
+    public async Task Calls_WithABlankIdentifierOrAPageOutOfRange_AreRefused_BeforeAnythingIsSent(string call)
+    {
+        using var client = _ctx.Client();
+        Func<Task> act = call switch
+        {
+            "subscribe" => () => client.SubscribeAsync(" ", Callback),
+            "delete by id" => () => client.DeleteSubscriptionAsync(" "),
+            "delete by notify type" => () => client.DeleteSubscriptionsAsync(" "),
+            "read task" => () => client.GetOperationAsync(" "),
+            "list sub-tasks" => () => client.ListSubOperationsAsync(" ", null, 0, 10),
+            "negative page number" => () => client.ListSubOperationsAsync("op-1", null, -1, 10),
+            "page size 0" => () => client.ListSubOperationsAsync("op-1", null, 0, 0),
+            "page size 101" => () => client.ListSubOperationsAsync("op-1", null, 0, 101),
+            _ => throw new ArgumentOutOfRangeException(nameof(call)),
+        };
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(act);
+
+        Assert.Empty(Fake.Requests);
+    }
+
+    [Theory]
+    [InlineData("subscribe", "POST /iodm/app/sub/v1.1.0/subscribe", "Subscribing swUpgradeStateChangeNotify failed (")]
+    [InlineData("delete by id", "DELETE /iocm/app/sub/v1.2.0/subscriptions/sub-9", "Deleting subscription sub-9 failed (")]
+    [InlineData("delete by notify type", "DELETE /iocm/app/sub/v1.2.0/subscriptions", "Deleting the swUpgradeStateChangeNotify subscriptions failed (")]
+    [InlineData("read task", "GET /iodm/northbound/v1.5.0/operations/op-9", "Reading upgrade task op-9 failed (")]
+    [InlineData("log in", "POST /iocm/app/sec/v1.1.0/login", "Logging in to the platform failed (")]
+    public async Task AFailedCall_SaysWhatItWasDoing(string call, string failingRequest, string expected)
+    {
+        using var client = _ctx.Client();
+        Fake.EnqueueFailure(failingRequest, 500, "50000", "internal error");
+        Func<Task> act = call switch
+        {
+            "subscribe" => () => client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback),
+            "delete by id" => () => client.DeleteSubscriptionAsync("sub-9"),
+            "delete by notify type" => () => client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange),
+            "read task" => () => client.GetOperationAsync("op-9"),
+            "log in" => () => client.ListSubscriptionsAsync(null, 0, 10),
+            _ => throw new ArgumentOutOfRangeException(nameof(call)),
+        };
+
+        var e = await Assert.ThrowsAsync<PlatformApiException>(act);
+
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(500, e.HttpStatus);
+    }
+
+    [Fact]
+    public async Task ListAll_StopsAtTheTotal_WithoutAskingForAnEmptyPage()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            Fake.AddSubscription(NotifyTypes.All[i], Callback);
+        }
+
+        using var client = _ctx.Client(o => o.PageSize = 2);
+        var all = await ToListAsync(client.ListAllSubscriptionsAsync(null));
+
+        Assert.Equal(4, all.Count);
+        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count);
+    }
+
+    [Fact]
+    public async Task ListAll_StopsAtAShortPage_EvenWhenTheTotalSaysThereAreMore()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Fake.AddSubscription(NotifyTypes.All[i], Callback);
+        }
+
+        Fake.ReportedTotalCount = 10;
+        using var client = _ctx.Client(o => o.PageSize = 2);
+        var all = await ToListAsync(client.ListAllSubscriptionsAsync(null));
+
+        Assert.Equal(3, all.Count);
+        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count);
+    }
+
+    [Fact]
+    public async Task DeleteSubscriptions_OfANotifyType_SendsOneRequest_ForEveryCallbackUrl()
+    {
+        Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, Callback);
+        Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, "https://other.example.net:443/push");
+        Fake.AddSubscription(NotifyTypes.SwUpgradeResult, Callback);
+        using var client = _ctx.Client();
+
+        var result = await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange);
+
+        Assert.Equal((2, 0), (result.Removed, result.Remaining));
+        var request = Assert.Single(Fake.RequestsTo(SubscriptionsPath), r => r.Method == "DELETE");
+        Assert.Equal("?appId=fake-app-id&notifyType=swUpgradeStateChangeNotify", request.QueryString);
+        Assert.Equal(NotifyTypes.SwUpgradeResult, Assert.Single(Fake.Subscriptions).NotifyType);
+    }
+
+    [Fact]
+    public async Task DeleteSubscriptions_SendsTheUrlAsStored_WhenTheStoredSpellingDiffers()
+    {
+        const string stored = "https://swupgrade.example.net/v1.0.0/messageReceiver"; // no port: subscribed by another tool
+        Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, stored);
+        using var client = _ctx.Client();
+
+        var result = await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange, stored);
+
+        Assert.Equal((1, 0), (result.Removed, result.Remaining));
+        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count(r => r.Method == "DELETE"));
+        Assert.Empty(Fake.Subscriptions);
+    }
+
+    [Fact]
+    public async Task DeleteSubscriptions_OfAPlainHttpCallbackUrl_IsAllowed()
+    {
+        const string url = "http://swupgrade.example.net:8080/v1.0.0/messageReceiver";
+        Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, url);
+        using var client = _ctx.Client();
+
+        var result = await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange, url);
+
+        Assert.Equal(1, result.Removed);
+        Assert.Empty(Fake.Subscriptions);
+    }
+
+    private static async Task<List<Subscription>> ToListAsync(IAsyncEnumerable<Subscription> subscriptions)
+    {
+        var all = new List<Subscription>();
+        await foreach (var s in subscriptions)
+        {
+            all.Add(s);
+        }
+
+        return all;
+    }
 }

@@ -92,8 +92,22 @@ public sealed class PlatformFailureTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
-        Assert.StartsWith($"The platform at 127.0.0.1:{port} could not be reached: ", e.Message, StringComparison.Ordinal);
-        Assert.EndsWith(". Check SWUPGRADE_PLATFORM_URL and the network.", e.Message, StringComparison.Ordinal);
+        // The socket's own words, not the wrapper's "Connection refused (127.0.0.1:port)".
+        var refused = new SocketException((int)SocketError.ConnectionRefused).Message;
+        Assert.Equal($"The platform at 127.0.0.1:{port} could not be reached: {refused}. Check SWUPGRADE_PLATFORM_URL and the network.", e.Message);
+    }
+
+    [Fact]
+    public async Task AnAnswerCutShort_IsUnreachable_InPlainWords()
+    {
+        using var client = _ctx.Client();
+        _ctx.Fake.CutAnswerShort("/login");
+
+        var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal(
+            $"The platform at {_ctx.Fake.BaseUrl.Authority} could not be reached: The response ended prematurely. Check SWUPGRADE_PLATFORM_URL and the network.",
+            e.Message);
     }
 
     [Fact]

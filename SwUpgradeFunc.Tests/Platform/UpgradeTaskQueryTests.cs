@@ -145,6 +145,17 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
         Assert.Contains("no upgrade task 'op-q'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GetOperation_OfAnUnknownTask_IsNotFound_NamingIt()
+    {
+        using var client = _ctx.Client();
+
+        var error = await Assert.ThrowsAsync<UpgradeTaskNotFoundException>(() => client.GetOperationAsync("op-none"));
+
+        Assert.Equal((404, "123009"), (error.HttpStatus, error.ErrorCode));
+        Assert.StartsWith("Reading upgrade task op-none failed: the platform has no upgrade task 'op-none'.", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("20151212T121212Z", "2015-12-12T12:12:12+00:00")]
     [InlineData("2015-12-12T12:12:12Z", null)]

@@ -150,9 +150,18 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
         return fake;
     }
 
-    /// <summary>The next request whose path contains <paramref name="pathContains"/> is answered with this error.</summary>
+    /// <summary>
+    /// The next request whose method and path (<c>"DELETE /iocm/..."</c>) contain <paramref name="pathContains"/> is answered
+    /// with this error.
+    /// </summary>
     public void EnqueueFailure(string pathContains, int status, string code, string description = "scripted failure", int? retryAfterSeconds = null)
         => _failures.Enqueue((pathContains, status, code, description, retryAfterSeconds));
+
+    /// <summary>The next request whose path contains <paramref name="pathContains"/> gets an answer cut short: the connection closes mid-body.</summary>
+    public void CutAnswerShort(string pathContains) => EnqueueFailure(pathContains, 0, string.Empty);
+
+    /// <summary>The subscription list's totalCount, when set: a platform whose count and pages disagree (the list changed while paged).</summary>
+    public int? ReportedTotalCount { get; set; }
 
     /// <summary>Throttles the next <paramref name="count"/> matching requests (403 1010009), optionally with a Retry-After.</summary>
     public void Throttle(string pathContains, int count, int? retryAfterSeconds = null)
@@ -202,8 +211,18 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
             _requests.Add(new RecordedRequest(request.Method, path, request.QueryString.Value ?? string.Empty, headers, body, clientCertificate?.Thumbprint));
         }
 
-        if (TryTakeFailure(path, out var failure))
+        if (TryTakeFailure(request.Method + " " + path, out var failure))
         {
+            if (failure.Status == 0)
+            {
+                // An answer cut short: the headers promise a body that never comes, and the connection closes.
+                context.Response.StatusCode = 200;
+                context.Response.ContentLength = 100;
+                await context.Response.Body.WriteAsync("{"u8.ToArray());
+                await context.Response.Body.FlushAsync();
+                return;
+            }
+
             if (failure.RetryAfterSeconds is { } retryAfter)
             {
                 context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
@@ -261,11 +280,11 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
         }
     }
 
-    private bool TryTakeFailure(string path, out (string PathContains, int Status, string Code, string Description, int? RetryAfterSeconds) failure)
+    private bool TryTakeFailure(string methodAndPath, out (string PathContains, int Status, string Code, string Description, int? RetryAfterSeconds) failure)
     {
         lock (_gate)
         {
-            if (_failures.TryPeek(out failure) && path.Contains(failure.PathContains, StringComparison.Ordinal))
+            if (_failures.TryPeek(out failure) && methodAndPath.Contains(failure.PathContains, StringComparison.Ordinal))
             {
                 return _failures.TryDequeue(out failure);
             }
@@ -505,7 +524,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
         var page = new JsonArray([.. matching.Skip(pageNo * pageSize).Take(pageSize).Select(ToJson)]);
         await JsonAsync(context, 200, new JsonObject
         {
-            ["totalCount"] = matching.Count,
+            ["totalCount"] = ReportedTotalCount ?? matching.Count,
             ["pageNo"] = pageNo,
             ["pageSize"] = pageSize,
             ["subscriptions"] = page,

@@ -122,7 +122,7 @@ public sealed partial class HuaweiIotPlatformClient : IDisposable
             cancellationToken).ConfigureAwait(false);
 
         var api = management ? "management" : "service";
-        if (management ? response.StatusCode == HttpStatusCode.OK : response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
+        if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
         {
             string? id = null;
             if (!management)
