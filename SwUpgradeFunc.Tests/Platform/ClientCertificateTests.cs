@@ -29,6 +29,23 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAnswerCutShort_AfterThePlatformHasAnswered_IsUnreachable_NotARefusedCertificate()
+    {
+        var file = _ctx.Ca.WritePkcs12(_ctx.Ca.IssueClientCertificate("swupgrade operator"), "p12-Passw0rd");
+        using var client = _ctx.Client(o =>
+        {
+            o.ClientCertificateFile = file;
+            o.ClientCertificatePassword = "p12-Passw0rd";
+        });
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        _ctx.Fake.CutAnswerShort("/subscriptions");
+
+        var e = await Assert.ThrowsAnyAsync<PlatformException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.IsType<PlatformUnreachableException>(e);
+    }
+
+    [Fact]
     public async Task MissingClientCertificate_FailsWithTlsErrorNamingTheOption()
     {
         using var client = _ctx.Client();
