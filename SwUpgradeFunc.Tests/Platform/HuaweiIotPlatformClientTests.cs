@@ -493,6 +493,18 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALoginAnswerWithoutAnAccessToken_IsAnError_SayingSo()
+    {
+        using var client = _ctx.Client();
+        Fake.EnqueueFailure("/login", 200, "0", "no token here"); // a 200 whose body carries no accessToken
+
+        var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
+
+        Assert.Equal("Logging in to the platform failed: the platform's answer has no accessToken.", e.Message);
+        Assert.Empty(Fake.RequestsTo(SubscriptionsPath));
+    }
+
+    [Fact]
     public async Task ListAll_StopsAtTheTotal_WithoutAskingForAnEmptyPage()
     {
         for (var i = 0; i < 4; i++)

@@ -157,6 +157,31 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(null, true)]
+    [InlineData("100418", false)] // a wrong path, not a missing task
+    public async Task A404_IsAnUnknownTask_WithTheTasksCodeOrWithoutACode(string? code, bool unknownTask)
+    {
+        using var client = _ctx.Client();
+        Fake.EnqueueFailure("GET /iodm/northbound/v1.5.0/operations/op-9", 404, code);
+
+        var e = await Assert.ThrowsAnyAsync<PlatformApiException>(() => client.GetOperationAsync("op-9"));
+
+        Assert.Equal((404, unknownTask), (e.HttpStatus, e is UpgradeTaskNotFoundException));
+    }
+
+    [Fact]
+    public async Task APageOutOfRange_IsSaidInPlainWords()
+    {
+        AddTask(3);
+        Fake.EnqueueFailure("/subOperations", 400, "123029", "pageNo out of range");
+        using var client = _ctx.Client();
+
+        var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubOperationsAsync("op-q", null, 0, 100));
+
+        Assert.Equal("Listing the sub-tasks of upgrade task op-q (page 0) failed: the platform refused the page number or size (error 123029).", e.Message);
+    }
+
+    [Theory]
     [InlineData("20151212T121212Z", "2015-12-12T12:12:12+00:00")]
     [InlineData("2015-12-12T12:12:12Z", null)]
     [InlineData("", null)]

@@ -47,7 +47,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<FakeSubscription> _subscriptions = [];
-    private readonly ConcurrentQueue<(string PathContains, int Status, string Code, string Description, int? RetryAfterSeconds)> _failures = new();
+    private readonly ConcurrentQueue<(string PathContains, int Status, string? Code, string Description, int? RetryAfterSeconds)> _failures = new();
     private int _tokenCounter;
     private int _subscriptionCounter;
     private int _loginsInFlight;
@@ -154,7 +154,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
     /// The next request whose method and path (<c>"DELETE /iocm/..."</c>) contain <paramref name="pathContains"/> is answered
     /// with this error.
     /// </summary>
-    public void EnqueueFailure(string pathContains, int status, string code, string description = "scripted failure", int? retryAfterSeconds = null)
+    public void EnqueueFailure(string pathContains, int status, string? code, string description = "scripted failure", int? retryAfterSeconds = null)
         => _failures.Enqueue((pathContains, status, code, description, retryAfterSeconds));
 
     /// <summary>The next request whose path contains <paramref name="pathContains"/> gets an answer cut short: the connection closes mid-body.</summary>
@@ -280,7 +280,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
         }
     }
 
-    private bool TryTakeFailure(string methodAndPath, out (string PathContains, int Status, string Code, string Description, int? RetryAfterSeconds) failure)
+    private bool TryTakeFailure(string methodAndPath, out (string PathContains, int Status, string? Code, string Description, int? RetryAfterSeconds) failure)
     {
         lock (_gate)
         {
@@ -587,7 +587,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
         ["channel"] = "HTTP",
     };
 
-    private static Task ErrorAsync(HttpContext context, int status, string code, string description) =>
+    private static Task ErrorAsync(HttpContext context, int status, string? code, string description) =>
         JsonAsync(context, status, new JsonObject { ["error_code"] = code, ["error_desc"] = description });
 
     private static async Task JsonAsync(HttpContext context, int status, JsonNode body)
