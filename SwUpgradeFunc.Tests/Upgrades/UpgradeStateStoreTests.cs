@@ -32,6 +32,22 @@ public sealed class UpgradeStateStoreTests
         Assert.Equal(["downloading", "downloaded", "updating", "idle", "SUCCESS"], subTask.History.Select(h => h.Value));
     }
 
+    [Theory]
+    [InlineData(true, "firmware")]
+    [InlineData(false, "software")]
+    public async Task Apply_RecordsTheTasksKind_FromItsFirstPush(bool firmware, string kind)
+    {
+        var store = Store();
+        var operationId = $"op-kind-{kind}";
+
+        await store.ApplyAsync(Envelopes.Lifecycle(firmware, "SUCCESS", deviceId: $"dev-{kind}", operationId: operationId)[0],
+            CancellationToken.None);
+
+        var progress = await Store().GetTaskAsync(operationId, 10, null, CancellationToken.None);
+        var listed = await Store().ListTasksAsync(10, null, TimeSpan.FromMinutes(30), CancellationToken.None);
+        Assert.Equal((kind, kind), (progress!.Kind, Assert.Single(listed.Tasks).Kind));
+    }
+
     [Fact]
     public async Task Apply_ManyPushesOfOneDeviceInParallel_RecordsEachExactlyOnce()
     {
