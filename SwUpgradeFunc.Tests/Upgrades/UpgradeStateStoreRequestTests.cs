@@ -66,6 +66,19 @@ public sealed class UpgradeStateStoreRequestTests
         Assert.Equal("downloaded", Assert.Single(device!.SubTasks).Phase);
     }
 
+    [Fact]
+    public async Task Apply_GivesUp_AfterMaxAttemptsConflicts_AndLeavesTheRetryToTheQueue()
+    {
+        var (store, transport) = Store();
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-g", "op-g", "sub-g")), CancellationToken.None);
+        transport.FailWrites(HttpStatusCode.PreconditionFailed, "UpdateConditionNotSatisfied");
+
+        var e = await Assert.ThrowsAnyAsync<RequestFailedException>(() =>
+            store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloaded", "dev-g", "op-g", "sub-g")), CancellationToken.None));
+
+        Assert.Equal((412, UpgradeStateStore.MaxAttempts), (e.Status, transport.FailedWrites));
+    }
+
     /// <summary>Anything but a conflict goes back to the caller at once: the queue's redelivery is the retry, not 50 loops here.</summary>
     [Theory]
     [InlineData(HttpStatusCode.ServiceUnavailable, "ServerBusy")]
