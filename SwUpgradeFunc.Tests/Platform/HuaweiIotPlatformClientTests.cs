@@ -504,35 +504,21 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         Assert.Empty(Fake.RequestsTo(SubscriptionsPath));
     }
 
-    [Fact]
-    public async Task ListAll_StopsAtTheTotal_WithoutAskingForAnEmptyPage()
+    [Theory]
+    [InlineData(4, null)] // the total reached with a full page: no request for an empty page
+    [InlineData(3, 10)] // a short page ends the list, even when the total says there are more
+    public async Task ListAll_StopsAtTheTotalOrAShortPage_WithoutAskingForMore(int subscriptions, int? reportedTotal)
     {
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < subscriptions; i++)
         {
             Fake.AddSubscription(NotifyTypes.All[i], Callback);
         }
 
+        Fake.ReportedTotalCount = reportedTotal;
         using var client = _ctx.Client(o => o.PageSize = 2);
         var all = await ToListAsync(client.ListAllSubscriptionsAsync(null));
 
-        Assert.Equal(4, all.Count);
-        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count);
-    }
-
-    [Fact]
-    public async Task ListAll_StopsAtAShortPage_EvenWhenTheTotalSaysThereAreMore()
-    {
-        for (var i = 0; i < 3; i++)
-        {
-            Fake.AddSubscription(NotifyTypes.All[i], Callback);
-        }
-
-        Fake.ReportedTotalCount = 10;
-        using var client = _ctx.Client(o => o.PageSize = 2);
-        var all = await ToListAsync(client.ListAllSubscriptionsAsync(null));
-
-        Assert.Equal(3, all.Count);
-        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count);
+        Assert.Equal((subscriptions, 2), (all.Count, Fake.RequestsTo(SubscriptionsPath).Count));
     }
 
     [Fact]
