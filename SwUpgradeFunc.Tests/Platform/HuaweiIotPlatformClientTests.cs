@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 using SwUpgrade.Cli.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 
@@ -50,73 +49,6 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         Assert.Equal(1, Fake.LoginCount);
         Assert.Single(Fake.RequestsTo(LoginPath));
         Assert.Empty(Fake.RequestsTo(RefreshPath));
-    }
-
-    [Fact]
-    public async Task Token_IsKept_UntilShortlyBeforeExpiry()
-    {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        using var client = _ctx.Client(time: time);
-
-        await client.ListSubscriptionsAsync(null, 0, 10);
-        time.Advance(TimeSpan.FromSeconds(3600 - 301));
-        await client.ListSubscriptionsAsync(null, 0, 10);
-
-        Assert.Equal(1, Fake.LoginCount);
-        Assert.Equal(0, Fake.RefreshCount);
-    }
-
-    [Fact]
-    public async Task Token_IsRenewedWithRefreshToken_ShortlyBeforeExpiry()
-    {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        using var client = _ctx.Client(time: time);
-
-        await client.ListSubscriptionsAsync(null, 0, 10);
-        var firstToken = Fake.CurrentAccessToken;
-        time.Advance(TimeSpan.FromSeconds(3600 - 299));
-        await client.ListSubscriptionsAsync(null, 0, 10);
-
-        Assert.Equal(1, Fake.LoginCount);
-        Assert.Equal(1, Fake.RefreshCount);
-        var refresh = Assert.Single(Fake.RequestsTo(RefreshPath));
-        Assert.Equal("POST", refresh.Method);
-        Assert.StartsWith("application/json", refresh.Header("Content-Type"), StringComparison.Ordinal);
-        using var body = JsonDocument.Parse(refresh.Body);
-        Assert.Equal(FakeHuaweiPlatform.DefaultAppId, body.RootElement.GetProperty("appId").GetString());
-        Assert.Equal(FakeHuaweiPlatform.DefaultSecret, body.RootElement.GetProperty("secret").GetString());
-        Assert.Equal("refresh-1", body.RootElement.GetProperty("refreshToken").GetString());
-        Assert.NotEqual(firstToken, Fake.CurrentAccessToken);
-        Assert.Equal("Bearer " + Fake.CurrentAccessToken, Fake.RequestsTo(SubscriptionsPath)[^1].Header("Authorization"));
-    }
-
-    [Fact]
-    public async Task Token_AfterRefreshTokenLifetime_LogsInAgain()
-    {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        using var client = _ctx.Client(time: time);
-
-        await client.ListSubscriptionsAsync(null, 0, 10);
-        time.Advance(TimeSpan.FromHours(25));
-        await client.ListSubscriptionsAsync(null, 0, 10);
-
-        Assert.Equal(2, Fake.LoginCount);
-        Assert.Empty(Fake.RequestsTo(RefreshPath));
-    }
-
-    [Fact]
-    public async Task Token_RefusedRefresh_FallsBackToLogin()
-    {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        using var client = _ctx.Client(time: time);
-
-        await client.ListSubscriptionsAsync(null, 0, 10);
-        Fake.EnqueueFailure(RefreshPath, 401, "1010005", "Invalid refresh token.");
-        time.Advance(TimeSpan.FromSeconds(3500));
-        await client.ListSubscriptionsAsync(null, 0, 10);
-
-        Assert.Equal(2, Fake.LoginCount);
-        Assert.Single(Fake.RequestsTo(RefreshPath));
     }
 
     [Fact]

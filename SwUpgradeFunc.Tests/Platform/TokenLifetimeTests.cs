@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
@@ -11,6 +13,9 @@ namespace SwUpgradeFunc.Tests.Platform;
 /// </summary>
 public sealed class TokenLifetimeTests : IAsyncLifetime
 {
+    private const string RefreshPath = "/iocm/app/sec/v1.1.0/refreshToken";
+    private const string SubscriptionsPath = "/iocm/app/sub/v1.2.0/subscriptions";
+
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-26T10:00:00Z", CultureInfo.InvariantCulture));
     private PlatformTestContext _ctx = null!;
 
@@ -23,6 +28,69 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
         _time.Advance(wait);
         await client.ListSubscriptionsAsync(null, 0, 10);
         return (_ctx.Fake.LoginCount, _ctx.Fake.RefreshCount);
+    }
+
+    [Fact]
+    public async Task Token_IsKept_UntilShortlyBeforeExpiry()
+    {
+        using var client = _ctx.Client(time: _time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        _time.Advance(TimeSpan.FromSeconds(3600 - 301));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(1, _ctx.Fake.LoginCount);
+        Assert.Equal(0, _ctx.Fake.RefreshCount);
+    }
+
+    [Fact]
+    public async Task Token_IsRenewedWithRefreshToken_ShortlyBeforeExpiry()
+    {
+        using var client = _ctx.Client(time: _time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        var firstToken = _ctx.Fake.CurrentAccessToken;
+        _time.Advance(TimeSpan.FromSeconds(3600 - 299));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(1, _ctx.Fake.LoginCount);
+        Assert.Equal(1, _ctx.Fake.RefreshCount);
+        var refresh = Assert.Single(_ctx.Fake.RequestsTo(RefreshPath));
+        Assert.Equal("POST", refresh.Method);
+        Assert.StartsWith("application/json", refresh.Header("Content-Type"), StringComparison.Ordinal);
+        using var body = JsonDocument.Parse(refresh.Body);
+        Assert.Equal(FakeHuaweiPlatform.DefaultAppId, body.RootElement.GetProperty("appId").GetString());
+        Assert.Equal(FakeHuaweiPlatform.DefaultSecret, body.RootElement.GetProperty("secret").GetString());
+        Assert.Equal("refresh-1", body.RootElement.GetProperty("refreshToken").GetString());
+        Assert.NotEqual(firstToken, _ctx.Fake.CurrentAccessToken);
+        Assert.Equal("Bearer " + _ctx.Fake.CurrentAccessToken, _ctx.Fake.RequestsTo(SubscriptionsPath)[^1].Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task Token_AfterRefreshTokenLifetime_LogsInAgain()
+    {
+        using var client = _ctx.Client(time: _time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        _time.Advance(TimeSpan.FromHours(25));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(2, _ctx.Fake.LoginCount);
+        Assert.Empty(_ctx.Fake.RequestsTo(RefreshPath));
+    }
+
+    [Fact]
+    public async Task Token_RefusedRefresh_FallsBackToLogin()
+    {
+        using var client = _ctx.Client(time: _time);
+
+        await client.ListSubscriptionsAsync(null, 0, 10);
+        _ctx.Fake.EnqueueFailure(RefreshPath, 401, "1010005", "Invalid refresh token.");
+        _time.Advance(TimeSpan.FromSeconds(3500));
+        await client.ListSubscriptionsAsync(null, 0, 10);
+
+        Assert.Equal(2, _ctx.Fake.LoginCount);
+        Assert.Single(_ctx.Fake.RequestsTo(RefreshPath));
     }
 
     [Fact]
@@ -74,7 +142,7 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
     {
         using var client = _ctx.Client(o => o.MaxRetryAttempts = 0, _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
-        _ctx.Fake.Throttle("/refreshToken", 1);
+        _ctx.Fake.Throttle(RefreshPath, 1);
         _time.Advance(TimeSpan.FromSeconds(3301));
 
         var e = await Assert.ThrowsAsync<PlatformThrottledException>(() => client.ListSubscriptionsAsync(null, 0, 10));

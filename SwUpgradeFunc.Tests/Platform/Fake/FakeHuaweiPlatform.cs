@@ -40,6 +40,9 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
     public const string DefaultAppId = "fake-app-id";
     public const string DefaultSecret = "fake-app-secret";
 
+    /// <summary>The scripted "status" of an answer cut short: no HTTP status is 0.</summary>
+    private const int CutShort = 0;
+
     private static readonly string[] UpgradeTypes =
         ["swUpgradeStateChangeNotify", "swUpgradeResultNotify", "fwUpgradeStateChangeNotify", "fwUpgradeResultNotify"];
 
@@ -158,7 +161,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
         => _failures.Enqueue((pathContains, status, code, description, retryAfterSeconds));
 
     /// <summary>The next request whose path contains <paramref name="pathContains"/> gets an answer cut short: the connection closes mid-body.</summary>
-    public void CutAnswerShort(string pathContains) => EnqueueFailure(pathContains, 0, string.Empty);
+    public void CutAnswerShort(string pathContains) => EnqueueFailure(pathContains, CutShort, string.Empty);
 
     /// <summary>The subscription list's totalCount, when set: a platform whose count and pages disagree (the list changed while paged).</summary>
     public int? ReportedTotalCount { get; set; }
@@ -213,7 +216,7 @@ public sealed partial class FakeHuaweiPlatform : IAsyncDisposable
 
         if (TryTakeFailure(request.Method + " " + path, out var failure))
         {
-            if (failure.Status == 0)
+            if (failure.Status == CutShort)
             {
                 // An answer cut short: the headers promise a body that never comes, and the connection closes.
                 context.Response.StatusCode = 200;
