@@ -14,6 +14,7 @@ namespace SwUpgradeFunc.Tests.TestSupport;
 public sealed class ScriptedTableTransport : DelegatingHandler
 {
     private readonly ConcurrentQueue<(string Method, string Path)> _requests = new();
+    private readonly ConcurrentQueue<string> _transactions = new();
     private volatile Failure? _failure;
     private int _failed;
 
@@ -24,6 +25,9 @@ public sealed class ScriptedTableTransport : DelegatingHandler
 
     /// <summary>Every request sent, as method and unescaped path (without the query).</summary>
     public IReadOnlyList<(string Method, string Path)> Requests => [.. _requests];
+
+    /// <summary>The body of every entity-group transaction sent, in order.</summary>
+    public IReadOnlyList<string> Transactions => [.. _transactions];
 
     /// <summary>Requests answered with the scripted error.</summary>
     public int FailedWrites => Volatile.Read(ref _failed);
@@ -39,31 +43,48 @@ public sealed class ScriptedTableTransport : DelegatingHandler
 
     /// <summary>Entity inserts, updates, upserts and transactions are answered with this error, the next <paramref name="times"/> times.</summary>
     public void FailWrites(HttpStatusCode status, string errorCode, int times = int.MaxValue) =>
-        Fail(IsEntityWrite, status, errorCode, times);
+        Fail((r, _) => IsEntityWrite(r), status, errorCode, times);
+
+    /// <summary>Entity-group transactions whose body contains <paramref name="text"/> are answered with this error.</summary>
+    public void FailTransactionsContaining(string text, HttpStatusCode status, string errorCode, int times = int.MaxValue) =>
+        Fail((_, body) => body?.Contains(text, StringComparison.Ordinal) == true, status, errorCode, times);
 
     /// <summary>Creating a table is answered with this error.</summary>
     public void FailTableCreation(HttpStatusCode status, string errorCode) =>
-        Fail(r => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/Tables", StringComparison.Ordinal),
+        Fail((r, _) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/Tables", StringComparison.Ordinal),
             status, errorCode, int.MaxValue);
 
     /// <summary>A query that carries the table's own continuation (NextPartitionKey/NextRowKey) is answered with this error.</summary>
     public void FailContinuedQueries(HttpStatusCode status, string errorCode) =>
-        Fail(r => r.Method == HttpMethod.Get && r.RequestUri!.Query.Contains("NextPartitionKey", StringComparison.OrdinalIgnoreCase),
+        Fail((r, _) => r.Method == HttpMethod.Get && r.RequestUri!.Query.Contains("NextPartitionKey", StringComparison.OrdinalIgnoreCase),
             status, errorCode, int.MaxValue);
 
     public void Heal() => _failure = null;
 
-    /// <summary>Forgets the requests recorded so far.</summary>
-    public void ClearRequests() => _requests.Clear();
+    /// <summary>Forgets the requests and transactions recorded so far.</summary>
+    public void ClearRequests()
+    {
+        _requests.Clear();
+        _transactions.Clear();
+    }
 
-    private void Fail(Func<HttpRequestMessage, bool> match, HttpStatusCode status, string errorCode, int times) =>
+    private void Fail(Func<HttpRequestMessage, string?, bool> match, HttpStatusCode status, string errorCode, int times) =>
         _failure = new Failure(match, status, errorCode, times);
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var path = Uri.UnescapeDataString(request.RequestUri!.AbsolutePath);
         _requests.Enqueue((request.Method.Method, path));
-        if (_failure is { } failure && failure.Match(request) && Interlocked.Decrement(ref failure.Remaining) >= 0)
+        string? transaction = null;
+        if (request.Method == HttpMethod.Post && path.EndsWith("/$batch", StringComparison.Ordinal) && request.Content is not null)
+        {
+            // Buffered first, so that reading it here leaves the body intact for the table.
+            await request.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            transaction = await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            _transactions.Enqueue(transaction);
+        }
+
+        if (_failure is { } failure && failure.Match(request, transaction) && Interlocked.Decrement(ref failure.Remaining) >= 0)
         {
             Interlocked.Increment(ref _failed);
             var body = "{\"odata.error\":{\"code\":\"" + failure.ErrorCode +
@@ -75,10 +96,10 @@ public sealed class ScriptedTableTransport : DelegatingHandler
             };
             response.Headers.Add("x-ms-error-code", failure.ErrorCode);
             response.Headers.Add("x-ms-request-id", Guid.NewGuid().ToString());
-            return Task.FromResult(response);
+            return response;
         }
 
-        return base.SendAsync(request, cancellationToken);
+        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Anything that writes entities: inserts, replaces, merges, upserts and entity-group transactions.</summary>
@@ -89,11 +110,11 @@ public sealed class ScriptedTableTransport : DelegatingHandler
                !path.EndsWith("/Tables", StringComparison.Ordinal) && !path.Contains("/Tables(", StringComparison.Ordinal);
     }
 
-    private sealed class Failure(Func<HttpRequestMessage, bool> match, HttpStatusCode status, string errorCode, int times)
+    private sealed class Failure(Func<HttpRequestMessage, string?, bool> match, HttpStatusCode status, string errorCode, int times)
     {
         public int Remaining = times;
 
-        public Func<HttpRequestMessage, bool> Match { get; } = match;
+        public Func<HttpRequestMessage, string?, bool> Match { get; } = match;
 
         public HttpStatusCode Status { get; } = status;
 
