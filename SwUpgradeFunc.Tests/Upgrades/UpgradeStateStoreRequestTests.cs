@@ -49,6 +49,19 @@ public sealed class UpgradeStateStoreRequestTests
         Assert.Equal(1, DeviceIndexWrites(transport, "dev-idx"));
     }
 
+    [Fact]
+    public async Task Apply_WritesTheDeviceIndexOnce_WhenANewSubTasksFirstWriteConflicts()
+    {
+        var (store, transport) = Store();
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-n0", "op-n", "sub-n0")), CancellationToken.None);
+        transport.FailTransactionsContaining(StorageKeys.SubTaskRow("sub-n1"), HttpStatusCode.Conflict, "EntityAlreadyExists", times: 2);
+
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-n1", "op-n", "sub-n1")), CancellationToken.None);
+
+        Assert.Equal((2, 1), (transport.FailedWrites, DeviceIndexWrites(transport, "dev-n1")));
+        Assert.Equal("downloading", Assert.Single((await store.GetDeviceAsync("dev-n1", CancellationToken.None))!.SubTasks).Phase);
+    }
+
     [Theory]
     [InlineData(HttpStatusCode.PreconditionFailed, "UpdateConditionNotSatisfied")]
     [InlineData(HttpStatusCode.Conflict, "EntityAlreadyExists")]

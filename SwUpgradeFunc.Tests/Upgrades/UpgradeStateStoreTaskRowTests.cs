@@ -38,6 +38,10 @@ public sealed class UpgradeStateStoreTaskRowTests
         transport.Requests.Count(r => r.Method == "GET" &&
                                       r.Path.EndsWith($"(PartitionKey='{StorageKeys.TasksPartition}',RowKey='{StorageKeys.TaskRow(operationId)}')", StringComparison.Ordinal));
 
+    /// <summary>Requests that write entities (anything but reads and the store's creation of its table).</summary>
+    private static List<(string Method, string Path)> EntityWrites(ScriptedTableTransport transport) =>
+        [.. transport.Requests.Where(r => r.Method != "GET" && !r.Path.EndsWith("/Tables", StringComparison.Ordinal))];
+
     /// <summary>Table queries (as opposed to point reads, whose path names the row).</summary>
     private static int Queries(ScriptedTableTransport transport) =>
         transport.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("()", StringComparison.Ordinal));
@@ -103,6 +107,25 @@ public sealed class UpgradeStateStoreTaskRowTests
         Assert.Equal(["op-late", "op-early"], await TaskOrder(store));
     }
 
+    [Fact]
+    public async Task Apply_NeverMovesATasksActivityBack_OrListsItTwice_WhenAnotherInstanceMovedItMeanwhile()
+    {
+        var (first, _) = Store();
+        var (second, _) = Store();
+        await first.ApplyAsync(Push("downloading", "sub-p", "op-pair", T0), CancellationToken.None);
+        await second.ApplyAsync(Push("downloading", "sub-q", "op-pair", T0.AddMinutes(1)), CancellationToken.None);
+
+        // Each instance's view of the task row is now out of date in turn: its conditional write fails, it reads the row
+        // again, and writes only what moves the task further.
+        await first.ApplyAsync(Push("downloaded", "sub-p", "op-pair", T0.AddMinutes(5)), CancellationToken.None);
+        Assert.Equal(["op-pair"], await TaskOrder(first));
+        await second.ApplyAsync(Push("downloaded", "sub-q", "op-pair", T0.AddMinutes(3)), CancellationToken.None);
+
+        Assert.Equal(["op-pair"], await TaskOrder(first));
+        Assert.Equal((T0, T0.AddMinutes(5)), (await second.ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None))
+            .Tasks.Select(t => (t.FirstUpdate, t.LastUpdate)).Single());
+    }
+
     private static async Task<List<string>> TaskOrder(UpgradeStateStore store) =>
         [.. (await store.ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks.Select(t => t.OperationId)];
 
@@ -144,7 +167,7 @@ public sealed class UpgradeStateStoreTaskRowTests
 
         Assert.Null(await store.GetTaskAsync("op-nobody", 10, null, CancellationToken.None));
 
-        Assert.All(transport.Requests, r => Assert.Equal("GET", r.Method));
+        Assert.Empty(EntityWrites(transport));
         Assert.Equal(StorageKeys.Buckets, Queries(transport));
     }
 
@@ -197,7 +220,13 @@ public sealed class UpgradeStateStoreTaskRowTests
             await raw.DeleteEntityAsync(row.PartitionKey, row.RowKey);
         }
 
+        // Until a push finishes the set-up (the interrupted push's redelivery, or any other), a read finds no task and
+        // writes nothing.
         var (other, transport) = Store();
+        Assert.Null(await other.GetTaskAsync("op-again", 10, null, CancellationToken.None));
+        Assert.Empty(EntityWrites(transport));
+        transport.ClearRequests();
+
         await other.ApplyAsync(Push("downloading", "sub-r2", "op-again", T0.AddMinutes(1)), CancellationToken.None);
 
         Assert.Equal(0, Queries(transport));
