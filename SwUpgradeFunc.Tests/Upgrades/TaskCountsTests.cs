@@ -155,7 +155,8 @@ public sealed class TaskCountsTests
         Assert.Equal(8, progress.Phases["idle"]);
         Assert.Equal(8, progress.Phases["succeeded"]);
         Assert.Equal(0, progress.Phases["failed"]);
-        Assert.Equal(states.Values.Min(s => s.FirstUpdate), progress.FirstUpdate);
+        Assert.Equal((states.Values.Min(s => s.FirstUpdate), states.Values.Max(s => s.LastUpdate), "software"),
+            (progress.FirstUpdate, progress.LastUpdate, progress.Kind));
         Assert.Equal(Enumerable.Range(0, 40).Where(d => d % 5 == 1).Select(d => $"sub-old-{d}").Order(StringComparer.Ordinal),
             (await All(store, operationId, "downloaded")).Order(StringComparer.Ordinal));
         Assert.Contains(operationId, (await store.ListTasksAsync(20, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks.Select(t => t.OperationId));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SwUpgradeFunc.Notifications;
@@ -30,6 +31,54 @@ public sealed class UpgradeStateStoreTests
         Assert.Equal(("op-a", "sub-dev-a", "succeeded", "SUCCESS", "software"),
             (subTask.OperationId, subTask.SubOperationId, subTask.Phase, subTask.Result, subTask.Kind));
         Assert.Equal(["downloading", "downloaded", "updating", "idle", "SUCCESS"], subTask.History.Select(h => h.Value));
+    }
+
+    /// <summary>
+    /// Every field of a sub-task comes back from the table as the state machine left it (the device view shows all but
+    /// the settling instant and the duplicate signatures, which decide what a later push is).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetDevice_ReadsBackEverySubTaskField_AsTheStateMachineLeftIt(bool firmware)
+    {
+        var result = firmware ? Pushes.FwResult("FAIL", "dev-rt", "op-rt", "sub-rt") : Pushes.SwResult("FAIL", "dev-rt", "op-rt", "sub-rt");
+        result[firmware ? "statusDesc" : "resultDesc"] = "flash write failed";
+        if (!firmware)
+        {
+            result["errorCode"] = "E42";
+        }
+
+        var first = Envelopes.Of(firmware ? Pushes.FwState("1", "dev-rt", "op-rt", "sub-rt") : Pushes.SwState("downloading", "dev-rt", "op-rt", "sub-rt"));
+        var pushes = new[]
+        {
+            first,
+            Envelopes.Repush(first),
+            Envelopes.Of(firmware ? Pushes.FwState("3", "dev-rt", "op-rt", "sub-rt") : Pushes.SwState("updating", "dev-rt", "op-rt", "sub-rt")),
+            Envelopes.Of(result),
+        };
+        var store = new UpgradeStateStore(new TableServiceClient(AzuriteServer.ConnectionString),
+            Options.Create(new UpgradesOptions { TableName = _table, HistoryLimit = 2 }));
+        SubTaskState? expected = null;
+        foreach (var push in pushes)
+        {
+            expected = UpgradeStateMachine.Apply(expected, push, 2).State;
+            await store.ApplyAsync(push, CancellationToken.None);
+        }
+
+        var stored = Assert.Single((await store.GetDeviceAsync("dev-rt", CancellationToken.None))!.SubTasks);
+        Assert.Equal(JsonSerializer.Serialize(SubTaskDetail.From(expected!)), JsonSerializer.Serialize(stored));
+        Assert.True(stored is { Duplicates: 1, SkippedSteps: true, HistoryDropped: > 0, UpgradeTime: not null, Result: "FAIL" });
+        Assert.Equal("flash write failed", stored.ResultDesc);
+        var entity = UpgradeStateStore.ToEntity(expected!, "p", "r");
+        Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(UpgradeStateStore.ToState(entity)));
+        Assert.NotNull(expected!.SettledAt);
+
+        // Read back by an instance that never saw it, the result is still known as seen: pushed again, it is a duplicate.
+        var other = Store();
+        var again = await other.ApplyAsync(Envelopes.Repush(pushes[^1]), CancellationToken.None);
+        Assert.True(again.IsDuplicate);
+        Assert.Equal(2, Assert.Single((await other.GetDeviceAsync("dev-rt", CancellationToken.None))!.SubTasks).Duplicates);
     }
 
     [Theory]
