@@ -178,6 +178,30 @@ public sealed class UpgradeStateStoreTests
         Assert.True(pages >= 9, $"{pages} pages");
     }
 
+    /// <summary>The alert needs both: enough settled sub-tasks, and a failure rate strictly above the threshold.</summary>
+    [Theory]
+    [InlineData(3, 1, 0.25, false)]
+    [InlineData(2, 2, 0.5, true)]
+    [InlineData(2, 1, 0.3333, false)]
+    [InlineData(0, 3, 1.0, false)]
+    [InlineData(0, 4, 1.0, true)]
+    public async Task GetTask_RaisesTheAlert_AboveTheThreshold_OnceEnoughSubTasksSettled(int succeeded, int failed, double rate, bool alert)
+    {
+        var store = new UpgradeStateStore(new TableServiceClient(AzuriteServer.ConnectionString),
+            Options.Create(new UpgradesOptions { TableName = _table, FailureRateThreshold = 0.25, FailureRateMinSettled = 4 }));
+        for (var i = 0; i < succeeded + failed; i++)
+        {
+            await store.ApplyAsync(Envelopes.Of(Pushes.SwResult(i < failed ? "FAIL" : "SUCCESS", $"dev-al{i}", "op-alert", $"sub-al{i}")),
+                CancellationToken.None);
+        }
+
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-al-open", "op-alert", "sub-al-open")), CancellationToken.None);
+
+        var task = (await store.GetTaskAsync("op-alert", 10, null, CancellationToken.None))!;
+        Assert.Equal((succeeded + failed, 1, rate, alert), (task.Settled, task.Active, task.FailureRate, task.Alert));
+        Assert.Equal((0.25, 4), (task.FailureRateThreshold, task.FailureRateMinSettled));
+    }
+
     [Fact]
     public async Task GetTask_IsNull_ForAnUnknownOperation()
     {
