@@ -202,7 +202,12 @@ public sealed class TaskCountsTests
         }
 
         var rows = UpgradeStateStore.RowsOf(operationId, states).Where(r => !r.RowKey.StartsWith("c|", StringComparison.Ordinal)).ToList();
-        rows.Where(r => r.PartitionKey == StorageKeys.TasksPartition).ToList().ForEach(r => r.Remove("CounterShards"));
+        // Rows of that version: the task row says neither how many counter rows nor (as before firmware tasks) its kind.
+        rows.Where(r => r.PartitionKey == StorageKeys.TasksPartition).ToList().ForEach(r =>
+        {
+            r.Remove("CounterShards");
+            r.Remove("Kind");
+        });
         var counters = new Dictionary<(int Bucket, int Shard), CounterShard>();
         for (var b = 0; b < StorageKeys.Buckets; b++)
         {
@@ -238,7 +243,8 @@ public sealed class TaskCountsTests
             Assert.Equal(recount.Count(r => r.Phase == phase), progress.Phases[phase]);
         }
 
-        Assert.Equal(41, (await reader.ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks.Single(t => t.OperationId == operationId).Total);
+        var listed = (await reader.ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks.Single(t => t.OperationId == operationId);
+        Assert.Equal((41, "software"), (listed.Total, listed.Kind));
     }
 
     [Fact]
@@ -323,6 +329,86 @@ public sealed class TaskCountsTests
         await store.ApplyAsync(Envelopes.Of(Pushes.SwState("idle", "st-1", "op-stall", "s-1"), new DateTimeOffset(2026, 11, 26, 22, 59, 0, TimeSpan.Zero)),
             CancellationToken.None);
         Assert.Equal((1, "s-2"), await StalledAt(new DateTimeOffset(2026, 11, 26, 23, 0, 0, TimeSpan.Zero)));
+    }
+
+    /// <summary>Each listed row says whether it is stalled exactly as the count does: unsettled, and last heard of before the cutoff.</summary>
+    [Fact]
+    public async Task StalledFlagOfEachRow_AgreesWithTheCount_AtTheCutoffItself()
+    {
+        var now = new DateTimeOffset(2026, 11, 26, 13, 0, 0, TimeSpan.Zero);
+        using var store = new UpgradeStateStore(new TableServiceClient(AzuriteServer.ConnectionString),
+            Options.Create(new UpgradesOptions { TableName = _table }), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now));
+        var pushes = new[]
+        {
+            Envelopes.Of(Pushes.SwState("updating", "fl-1", "op-flag", "at-cutoff"), now.AddHours(-1)),
+            Envelopes.Of(Pushes.SwState("downloading", "fl-2", "op-flag", "before-cutoff"), now.AddHours(-1).AddSeconds(-1)),
+            Envelopes.Of(Pushes.SwResult("FAIL", "fl-3", "op-flag", "settled-long-ago"), now.AddHours(-5)),
+        };
+        foreach (var push in pushes)
+        {
+            await store.ApplyAsync(push, CancellationToken.None);
+        }
+
+        var progress = (await store.GetTaskAsync("op-flag", 10, null, TimeSpan.FromHours(1), CancellationToken.None))!;
+
+        Assert.Equal(1, progress.Stalled);
+        Assert.Equal(
+            pushes.Select(p => (p.Notification.SubOperationId, p.ReceivedAt, p.ReceivedAt, p.Notification.SubOperationId == "before-cutoff"))
+                .Order(),
+            progress.SubTasks.Select(r => (r.SubOperationId, r.FirstUpdate, r.LastUpdate, r.Stalled)).Order());
+    }
+
+    /// <summary>
+    /// The rows benchmarks seed a task with (<see cref="UpgradeStateStore.RowsOf"/>) are the rows the store's own
+    /// transactions leave for the same sub-tasks: sub-task, index, counter, task and activity rows, column for column.
+    /// </summary>
+    [Fact]
+    public async Task RowsOfATask_AreTheRowsTheStoreLeaves_ForTheSameSubTasks()
+    {
+        const string operationId = "op-seed";
+        var live = new TableClient(AzuriteServer.ConnectionString, _table);
+        var seeded = new TableClient(AzuriteServer.ConnectionString, _table + "seed");
+        await seeded.CreateIfNotExistsAsync();
+        using var store = Store();
+        var states = new Dictionary<string, SubTaskState>();
+        var at = new DateTimeOffset(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+        for (var d = 0; d < 12; d++)
+        {
+            var lifecycle = Envelopes.Lifecycle(false, d % 3 == 0 ? "FAIL" : "SUCCESS", deviceId: $"seed-{d}", operationId: operationId);
+            SubTaskState? state = null;
+            foreach (var envelope in lifecycle.Take(1 + (d % 5)))
+            {
+                var timed = NotificationEnvelope.Create(envelope.Notification, at = at.AddMinutes(1));
+                state = UpgradeStateMachine.Apply(state, timed, 100).State;
+                await store.ApplyAsync(timed, CancellationToken.None);
+            }
+
+            states[state!.SubOperationId] = state;
+        }
+
+        foreach (var partition in UpgradeStateStore.RowsOf(operationId, [.. states.Values]).GroupBy(r => r.PartitionKey))
+        {
+            await seeded.SubmitTransactionAsync(partition.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)));
+        }
+
+        var expected = await TaskRows(live);
+        // 12 sub-task rows, 12 index rows, 3 counter rows in each of the 32 buckets, the task row and its activity row.
+        Assert.Equal(12 + 12 + (StorageKeys.Buckets * StorageKeys.CounterShards) + 2, expected.Count);
+        Assert.Equal(expected, await TaskRows(seeded));
+
+        static async Task<List<string>> TaskRows(TableClient table)
+        {
+            var rows = new List<string>();
+            await foreach (var e in table.QueryAsync<TableEntity>(
+                               $"(PartitionKey ge 'op|{operationId}|' and PartitionKey lt 'op|{operationId}}}') or PartitionKey eq '{StorageKeys.TasksPartition}'"))
+            {
+                var columns = e.Keys.Where(k => k is not ("odata.etag" or "Timestamp")).Order(StringComparer.Ordinal)
+                    .Select(k => $"{k}={(e[k] is byte[] bytes ? Convert.ToHexString(bytes) : e[k] is DateTimeOffset t ? t.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture) : e[k])}");
+                rows.Add(string.Join(" ", columns));
+            }
+
+            return [.. rows.Order(StringComparer.Ordinal)];
+        }
     }
 
     private static async Task<List<string>> All(UpgradeStateStore store, string operationId, string? phase)

@@ -129,6 +129,26 @@ public sealed class UpgradeStateStoreTaskRowTests
     private static async Task<List<string>> TaskOrder(UpgradeStateStore store) =>
         [.. (await store.ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks.Select(t => t.OperationId)];
 
+    /// <summary>A page of a task costs its task row once, one point read per counter row and one query per bucket and key range.</summary>
+    [Fact]
+    public async Task GetTask_OfAKnownTask_ReadsItsRowOnce_AndEachBucketOnce()
+    {
+        var (store, _) = Store();
+        for (var i = 0; i < 3; i++)
+        {
+            await store.ApplyAsync(Push("downloading", $"sub-k{i}", "op-known", T0), CancellationToken.None);
+        }
+
+        var (other, transport) = Store();
+        var task = (await other.GetTaskAsync("op-known", 1000, null, CancellationToken.None))!;
+
+        Assert.Equal((3, 3), (task.Total, task.SubTasks.Count));
+        Assert.Equal(1, TaskRowReads(transport, "op-known"));
+        Assert.Equal(StorageKeys.Buckets * SubTaskFilter.All.RangeCount, Queries(transport));
+        Assert.Equal(StorageKeys.Buckets * StorageKeys.CounterShards,
+            transport.Requests.Count(r => r.Method == "GET" && r.Path.Contains(",RowKey='c|", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task Apply_GivesUp_AfterMaxAttempts_WhenAddingTheTaskRowConflictsEveryTime()
     {
@@ -177,17 +197,21 @@ public sealed class UpgradeStateStoreTaskRowTests
         var (store, _) = Store();
         var subs = SubsInBucket("sub-lost", 7).Take(2).ToArray();
         await store.ApplyAsync(Push("downloading", subs[0], "op-lost", T0), CancellationToken.None);
+        await store.ApplyAsync(Push("downloading", SubsInBucket("sub-kept", 8).First(), "op-lost", T0), CancellationToken.None);
         var partition = StorageKeys.TaskPartition("op-lost", 7);
         for (var shard = 0; shard < StorageKeys.CounterShards; shard++)
         {
             await Raw().DeleteEntityAsync(partition, StorageKeys.CounterRow(shard));
         }
 
+        // Meanwhile a read counts what the other buckets' counter rows hold, and does not fail.
         var (other, _) = Store();
+        Assert.Equal(1, (await other.GetTaskAsync("op-lost", 10, null, CancellationToken.None))!.Total);
+
         await other.ApplyAsync(Push("downloaded", subs[1], "op-lost", T0), CancellationToken.None);
 
         var task = (await other.GetTaskAsync("op-lost", 10, null, CancellationToken.None))!;
-        Assert.Equal((2, 1, 1), (task.Total, task.Phases["downloading"], task.Phases["downloaded"]));
+        Assert.Equal((3, 2, 1), (task.Total, task.Phases["downloading"], task.Phases["downloaded"]));
     }
 
     [Fact]

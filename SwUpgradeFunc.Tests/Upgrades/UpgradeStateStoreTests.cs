@@ -214,7 +214,8 @@ public sealed class UpgradeStateStoreTests
     [InlineData("MQpYCjk5Cg")]
     public async Task GetTask_RejectsAContinuationTokenItDidNotIssue(string token)
     {
-        await Assert.ThrowsAsync<InvalidContinuationTokenException>(() => Store().GetTaskAsync("op-x", 10, token, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<InvalidContinuationTokenException>(() => Store().GetTaskAsync("op-x", 10, token, CancellationToken.None));
+        Assert.Equal("The continuation token is not valid.", e.Message);
     }
 
     [Fact]
