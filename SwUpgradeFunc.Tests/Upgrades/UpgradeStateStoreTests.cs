@@ -178,6 +178,41 @@ public sealed class UpgradeStateStoreTests
         Assert.True(pages >= 9, $"{pages} pages");
     }
 
+    /// <summary>
+    /// The lists read index rows through a projection of their columns: each listed sub-task and task still carries every
+    /// field the full rows (the device view, the task's own row) hold.
+    /// </summary>
+    [Fact]
+    public async Task Lists_ShowEachSubTaskAndTask_WithEveryFieldOfItsFullRow()
+    {
+        var store = Store();
+        var result = Pushes.SwResult("FAIL", "dev-ls", "op-ls", "sub-ls");
+        result["errorCode"] = "E7";
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("updating", "dev-ls", "op-ls", "sub-ls")), CancellationToken.None);
+        await store.ApplyAsync(Envelopes.Of(result), CancellationToken.None);
+        await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-ls2", "op-ls", "sub-ls2")), CancellationToken.None);
+
+        var fresh = Store();
+        var listed = (await fresh.GetTaskAsync("op-ls", 10, null, CancellationToken.None))!.SubTasks;
+        var details = new List<SubTaskDetail>();
+        foreach (var device in new[] { "dev-ls", "dev-ls2" })
+        {
+            details.Add(Assert.Single((await fresh.GetDeviceAsync(device, CancellationToken.None))!.SubTasks));
+        }
+
+        Assert.Equal(
+            details.Select(d => (d.DeviceId, d.SubOperationId, d.Kind, d.Phase, d.LastState, d.Result, d.ErrorCode, d.ResultDesc,
+                d.SourceVersion, d.TargetVersion, d.CurVersion, d.FirstUpdate, d.LastUpdate)).Order(),
+            listed.Select(r => (r.DeviceId, r.SubOperationId, r.Kind, (string?)r.Phase, r.LastState, r.Result, r.ErrorCode, r.ResultDesc,
+                r.SourceVersion, r.TargetVersion, r.CurVersion, r.FirstUpdate, r.LastUpdate)).Order());
+        Assert.Contains(listed, r => r is { Result: "FAIL", ErrorCode: "E7", SourceVersion: "1.0.0", TargetVersion: "2.0.0", CurVersion: "2.0.0" });
+
+        var progress = (await fresh.GetTaskAsync("op-ls", 1, null, CancellationToken.None))!;
+        var summary = (await fresh.ListTasksAsync(10, null, store.DefaultStalledAfter, CancellationToken.None)).Tasks.Single();
+        Assert.Equal((progress.OperationId, progress.Kind, progress.FirstUpdate, progress.LastUpdate, progress.Total),
+            (summary.OperationId, summary.Kind, summary.FirstUpdate, summary.LastUpdate, summary.Total));
+    }
+
     /// <summary>The alert needs both: enough settled sub-tasks, and a failure rate strictly above the threshold.</summary>
     [Theory]
     [InlineData(3, 1, 0.25, false)]
