@@ -237,6 +237,20 @@ public sealed class UpgradeStateStoreTests
         Assert.Equal((0.25, 4), (task.FailureRateThreshold, task.FailureRateMinSettled));
     }
 
+    /// <summary>Before the first push the table may not exist yet (locally, nothing created it): every read answers as for an empty table.</summary>
+    [Fact]
+    public async Task Reads_BeforeTheFirstPush_AnswerAsForAnEmptyTable()
+    {
+        static UpgradeStateStore OnANewTable() => new(new TableServiceClient(AzuriteServer.ConnectionString),
+            Options.Create(new UpgradesOptions { TableName = AzuriteServer.NewName("fresh") }));
+
+        Assert.Empty((await OnANewTable().ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None)).Tasks);
+        Assert.True(SubTaskFilter.TryParse(null, out var all));
+        Assert.Null(await OnANewTable().ListSubTasksAsync("op-none", all, 10, null, TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.Null(await OnANewTable().GetTaskAsync("op-none", 10, null, CancellationToken.None));
+        Assert.Null(await OnANewTable().GetDeviceAsync("dev-none", CancellationToken.None));
+    }
+
     [Fact]
     public async Task GetTask_IsNull_ForAnUnknownOperation()
     {
