@@ -207,10 +207,15 @@ public sealed class UpgradeStateStoreTests
                 r.SourceVersion, r.TargetVersion, r.CurVersion, r.FirstUpdate, r.LastUpdate)).Order());
         Assert.Contains(listed, r => r is { Result: "FAIL", ErrorCode: "E7", SourceVersion: "1.0.0", TargetVersion: "2.0.0", CurVersion: "2.0.0" });
 
-        var progress = (await fresh.GetTaskAsync("op-ls", 1, null, CancellationToken.None))!;
-        var summary = (await fresh.ListTasksAsync(10, null, store.DefaultStalledAfter, CancellationToken.None)).Tasks.Single();
-        Assert.Equal((progress.OperationId, progress.Kind, progress.FirstUpdate, progress.LastUpdate, progress.Total),
-            (summary.OperationId, summary.Kind, summary.FirstUpdate, summary.LastUpdate, summary.Total));
+        await store.ApplyAsync(Envelopes.Of(Pushes.FwState("1", "dev-lf", "op-ls-fw", "sub-lf")), CancellationToken.None);
+        var summaries = (await fresh.ListTasksAsync(10, null, store.DefaultStalledAfter, CancellationToken.None)).Tasks;
+        Assert.Equal(["firmware", "software"], summaries.Select(t => t.Kind).Order());
+        foreach (var summary in summaries)
+        {
+            var progress = (await fresh.GetTaskAsync(summary.OperationId, 1, null, CancellationToken.None))!;
+            Assert.Equal((progress.OperationId, progress.Kind, progress.FirstUpdate, progress.LastUpdate, progress.Total),
+                (summary.OperationId, summary.Kind, summary.FirstUpdate, summary.LastUpdate, summary.Total));
+        }
     }
 
     /// <summary>The alert needs both: enough settled sub-tasks, and a failure rate strictly above the threshold.</summary>
