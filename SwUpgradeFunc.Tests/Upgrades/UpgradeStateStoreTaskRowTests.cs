@@ -258,13 +258,15 @@ public sealed class UpgradeStateStoreTaskRowTests
     }
 
     /// <summary>Sub-task rows as the version without counter rows left them: the sub-task row and its device index row.</summary>
+    /// <remarks>The later a sub-task sorts, the earlier it was heard of: a bucket's last row is not its latest.</remarks>
     private async Task WriteEarlierLayout(string operationId, IEnumerable<string> subs)
     {
         var raw = Raw();
         await raw.CreateIfNotExistsAsync();
-        foreach (var sub in subs)
+        var sorted = subs.Order(StringComparer.Ordinal).ToList();
+        foreach (var (sub, rank) in sorted.Select((s, i) => (s, i)))
         {
-            var state = UpgradeStateMachine.Apply(null, Push("downloading", sub, operationId, T0), 100).State;
+            var state = UpgradeStateMachine.Apply(null, Push("downloading", sub, operationId, T0.AddMinutes(sorted.Count - rank)), 100).State;
             await raw.AddEntityAsync(UpgradeStateStore.ToEntity(state, StorageKeys.TaskPartition(operationId, sub), StorageKeys.SubTaskRow(sub)));
             await raw.UpsertEntityAsync(new TableEntity(StorageKeys.DevicePartition(state.DeviceId), StorageKeys.DeviceRow(operationId, sub))
             {
@@ -284,6 +286,7 @@ public sealed class UpgradeStateStoreTaskRowTests
         var task = (await store.GetTaskAsync("op-big", 100, null, CancellationToken.None))!;
 
         Assert.Equal((60, 60), (task.Total, task.Phases["downloading"]));
+        Assert.Equal((T0.AddMinutes(1), T0.AddMinutes(60)), (task.FirstUpdate, task.LastUpdate));
         Assert.True(SubTaskFilter.TryParse("downloading", out var downloading));
         var page = (await store.ListSubTasksAsync("op-big", downloading, 100, null, TimeSpan.FromHours(1), CancellationToken.None))!;
         Assert.Equal(subs.Order(StringComparer.Ordinal), page.SubTasks.Select(s => s.SubOperationId).Order(StringComparer.Ordinal));
