@@ -137,14 +137,7 @@ public sealed class TaskCountsTests
             }
 
             states[state!.SubOperationId] = state;
-            // Exactly the rows the previous store wrote: the sub-task row and the device index row, nothing else.
-            await table.AddEntityAsync(UpgradeStateStore.ToEntity(state, StorageKeys.TaskPartition(operationId, state.SubOperationId),
-                StorageKeys.SubTaskRow(state.SubOperationId)));
-            await table.UpsertEntityAsync(new TableEntity(StorageKeys.DevicePartition(state.DeviceId), StorageKeys.DeviceRow(operationId, state.SubOperationId))
-            {
-                ["OperationId"] = operationId,
-                ["SubOperationId"] = state.SubOperationId,
-            });
+            await EarlierLayout.WriteAsync(table, state);
         }
 
         using var store = Store();

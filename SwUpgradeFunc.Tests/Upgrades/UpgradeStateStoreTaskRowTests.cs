@@ -257,8 +257,7 @@ public sealed class UpgradeStateStoreTaskRowTests
         Assert.Equal(2, (await other.GetTaskAsync("op-again", 10, null, CancellationToken.None))!.Total);
     }
 
-    /// <summary>Sub-task rows as the version without counter rows left them: the sub-task row and its device index row.</summary>
-    /// <remarks>The later a sub-task sorts, the earlier it was heard of: a bucket's last row is not its latest.</remarks>
+    /// <summary>The sub-tasks as the version without counter rows left them; the later one sorts, the earlier it was heard of.</summary>
     private async Task WriteEarlierLayout(string operationId, IEnumerable<string> subs)
     {
         var raw = Raw();
@@ -266,13 +265,8 @@ public sealed class UpgradeStateStoreTaskRowTests
         var sorted = subs.Order(StringComparer.Ordinal).ToList();
         foreach (var (sub, rank) in sorted.Select((s, i) => (s, i)))
         {
-            var state = UpgradeStateMachine.Apply(null, Push("downloading", sub, operationId, T0.AddMinutes(sorted.Count - rank)), 100).State;
-            await raw.AddEntityAsync(UpgradeStateStore.ToEntity(state, StorageKeys.TaskPartition(operationId, sub), StorageKeys.SubTaskRow(sub)));
-            await raw.UpsertEntityAsync(new TableEntity(StorageKeys.DevicePartition(state.DeviceId), StorageKeys.DeviceRow(operationId, sub))
-            {
-                ["OperationId"] = operationId,
-                ["SubOperationId"] = sub,
-            });
+            await EarlierLayout.WriteAsync(raw,
+                UpgradeStateMachine.Apply(null, Push("downloading", sub, operationId, T0.AddMinutes(sorted.Count - rank)), 100).State);
         }
     }
 
