@@ -11,7 +11,7 @@ public static class EarlierLayout
 {
     public static async Task WriteAsync(TableClient table, SubTaskState state)
     {
-        await table.AddEntityAsync(UpgradeStateStore.ToEntity(state, StorageKeys.TaskPartition(state.OperationId, state.SubOperationId),
+        await table.AddEntityAsync(StateEntities.ToEntity(state, StorageKeys.TaskPartition(state.OperationId, state.SubOperationId),
             StorageKeys.SubTaskRow(state.SubOperationId)));
         await table.UpsertEntityAsync(new TableEntity(StorageKeys.DevicePartition(state.DeviceId), StorageKeys.DeviceRow(state.OperationId, state.SubOperationId))
         {

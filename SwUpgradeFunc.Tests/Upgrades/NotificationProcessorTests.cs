@@ -49,10 +49,11 @@ public sealed class NotificationProcessorTests : IDisposable
     private NotificationProcessor Processor(TableServiceClient tables)
     {
         var connection = AzuriteServer.ConnectionString;
-        var store = new UpgradeStateStore(tables, Options.Create(new UpgradesOptions { TableName = _table }));
+        var upgrades = Options.Create(new UpgradesOptions { TableName = _table });
+        var store = new UpgradeStateStore(tables, upgrades);
         var queueOptions = Options.Create(new NotificationQueueOptions { QueueName = _queueName });
         var poison = new StoragePoisonQueue(new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), queueOptions);
-        return new NotificationProcessor(store, poison, _events, queueOptions, new SwUpgradeMetrics(_meters), _logger);
+        return new NotificationProcessor(store, poison, _events, queueOptions, upgrades, new SwUpgradeMetrics(_meters), _logger);
     }
 
     private async Task<string[]> PoisonedMessages()

@@ -24,7 +24,8 @@ public sealed class TaskCountsTests
         new(new TableServiceClient(AzuriteServer.ConnectionString), Options.Create(new UpgradesOptions { TableName = _table }));
 
     private static NotificationProcessor Processor(UpgradeStateStore store, ISettledEventPublisher events) =>
-        new(store, new NoPoison(), events, Options.Create(new NotificationQueueOptions()), new SwUpgradeMetrics(new TestMeterFactory()),
+        new(store, new NoPoison(), events, Options.Create(new NotificationQueueOptions()), Options.Create(new UpgradesOptions()),
+            new SwUpgradeMetrics(new TestMeterFactory()),
             NullLogger<NotificationProcessor>.Instance);
 
     [Theory]
@@ -194,7 +195,7 @@ public sealed class TaskCountsTests
             states.Add(state!);
         }
 
-        var rows = UpgradeStateStore.RowsOf(operationId, states).Where(r => !r.RowKey.StartsWith("c|", StringComparison.Ordinal)).ToList();
+        var rows = SeededRows.RowsOf(operationId, states).Where(r => !r.RowKey.StartsWith("c|", StringComparison.Ordinal)).ToList();
         // Rows of that version: the task row says neither how many counter rows nor (as before firmware tasks) its kind.
         rows.Where(r => r.PartitionKey == StorageKeys.TasksPartition).ToList().ForEach(r =>
         {
@@ -258,7 +259,7 @@ public sealed class TaskCountsTests
         // a|{ticks}|{sub} while unsettled, recorded in ActiveKey; no IndexKey.
         await foreach (var row in table.QueryAsync<TableEntity>("RowKey ge 's|' and RowKey lt 's}'"))
         {
-            var state = UpgradeStateStore.ToState(row);
+            var state = StateEntities.ToState(row);
             var phase = state.Phase.NameOrNone();
             await table.DeleteEntityAsync(row.PartitionKey, row.GetString("IndexKey"));
             row.Remove("IndexKey");
@@ -352,7 +353,7 @@ public sealed class TaskCountsTests
     }
 
     /// <summary>
-    /// The rows benchmarks seed a task with (<see cref="UpgradeStateStore.RowsOf"/>) are the rows the store's own
+    /// The rows benchmarks seed a task with (<see cref="SeededRows.RowsOf"/>) are the rows the store's own
     /// transactions leave for the same sub-tasks: sub-task, index, counter, task and activity rows, column for column.
     /// </summary>
     [Fact]
@@ -379,7 +380,7 @@ public sealed class TaskCountsTests
             states[state!.SubOperationId] = state;
         }
 
-        foreach (var partition in UpgradeStateStore.RowsOf(operationId, [.. states.Values]).GroupBy(r => r.PartitionKey))
+        foreach (var partition in SeededRows.RowsOf(operationId, [.. states.Values]).GroupBy(r => r.PartitionKey))
         {
             await seeded.SubmitTransactionAsync(partition.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)));
         }
@@ -429,7 +430,7 @@ public sealed class TaskCountsTests
             await foreach (var e in table.QueryAsync<TableEntity>(
                                $"PartitionKey eq '{StorageKeys.TaskPartition(operationId, b)}' and RowKey ge 's|' and RowKey lt 's}}'"))
             {
-                var state = UpgradeStateStore.ToState(e);
+                var state = StateEntities.ToState(e);
                 rows.Add((state.SubOperationId, state.Phase.NameOrNone(), state.Phase?.IsSettled() == true, state.Result));
             }
         }
@@ -466,7 +467,7 @@ public sealed class TaskCountsTests
             await foreach (var e in table.QueryAsync<TableEntity>(
                                $"PartitionKey eq '{StorageKeys.TaskPartition(operationId, b)}' and RowKey ge 's|' and RowKey lt 's}}'"))
             {
-                var state = UpgradeStateStore.ToState(e);
+                var state = StateEntities.ToState(e);
                 var phase = state.Phase.NameOrNone();
                 var expected = state.Phase?.IsSettled() == true
                     ? $"p|{phase}|{state.SubOperationId}"

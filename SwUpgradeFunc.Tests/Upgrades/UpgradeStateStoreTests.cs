@@ -63,15 +63,15 @@ public sealed class UpgradeStateStoreTests
         foreach (var push in pushes)
         {
             expected = UpgradeStateMachine.Apply(expected, push, 2).State;
-            await store.ApplyAsync(push, CancellationToken.None);
+            await store.ApplyAsync(push, historyLimit: 2, CancellationToken.None);
         }
 
         var stored = Assert.Single((await store.GetDeviceAsync("dev-rt", CancellationToken.None))!.SubTasks);
         Assert.Equal(JsonSerializer.Serialize(SubTaskDetail.From(expected!)), JsonSerializer.Serialize(stored));
         Assert.True(stored is { Duplicates: 1, SkippedSteps: true, HistoryDropped: > 0, UpgradeTime: not null, Result: "FAIL" });
         Assert.Equal("flash write failed", stored.ResultDesc);
-        var entity = UpgradeStateStore.ToEntity(expected!, "p", "r");
-        Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(UpgradeStateStore.ToState(entity)));
+        var entity = StateEntities.ToEntity(expected!, "p", "r");
+        Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(StateEntities.ToState(entity)));
         Assert.NotNull(expected!.SettledAt);
 
         // Read back by an instance that never saw it, the result is still known as seen: pushed again, it is a duplicate.

@@ -29,9 +29,12 @@ public sealed partial class NotificationProcessor(
     IPoisonQueue poison,
     ISettledEventPublisher events,
     IOptions<NotificationQueueOptions> queueOptions,
+    IOptions<UpgradesOptions> upgradesOptions,
     SwUpgradeMetrics metrics,
     ILogger<NotificationProcessor> logger)
 {
+    private readonly int _historyLimit = upgradesOptions.Value.HistoryLimit;
+
     public async Task<ProcessOutcome> ProcessAsync(string message, string messageId, long dequeueCount,
         CancellationToken cancellationToken)
     {
@@ -53,7 +56,9 @@ public sealed partial class NotificationProcessor(
         Transition transition;
         try
         {
-            transition = await store.ApplyAsync(envelope, cancellationToken).ConfigureAwait(false);
+            // The state machine decides from the stored state, the store commits; after a conflict, it decides again.
+            transition = await store.ApplyAsync(SubTaskWrite.Of(envelope),
+                current => UpgradeStateMachine.Apply(current, envelope, _historyLimit), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status is 400 or 413)
         {
@@ -73,7 +78,7 @@ public sealed partial class NotificationProcessor(
             metrics.SubTaskSettled(transition.State.Result!);
         }
 
-        if (SettledBy(transition, envelope))
+        if (transition.SettledEventDue)
         {
             // After the commit; a failure throws so the message comes back, and its duplicate publishes again (same id).
             try
@@ -92,21 +97,6 @@ public sealed partial class NotificationProcessor(
         metrics.NotificationProcessed(transition.Verdict, n.NotifyType);
         LogProcessed(n.NotifyType, n.OperationId, n.SubOperationId, n.DeviceId, transition.Verdict, transition.To);
         return outcome;
-    }
-
-    /// <summary>
-    /// The push settled the sub-task, or repeats the result that did: a crash between the state commit and the
-    /// publication leaves the message on the queue, and its redelivery is such a repeat.
-    /// </summary>
-    private static bool SettledBy(Transition transition, NotificationEnvelope envelope)
-    {
-        var n = envelope.Notification;
-        var result = envelope.IsReconciliation ? envelope.Reconciliation!.Result
-            : UpgradeStateMachine.IsResult(n.NotifyType) ? UpgradeStateMachine.PushedValue(n)
-            : null;
-        return transition.Settles ||
-               (transition.IsDuplicate && result is not null && transition.State.Result is { } settled &&
-                string.Equals(settled, result, StringComparison.OrdinalIgnoreCase));
     }
 
     private async Task<ProcessOutcome> PoisonAsync(string message, string messageId, string notifyType, string reason,

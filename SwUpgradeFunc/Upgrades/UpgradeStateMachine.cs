@@ -9,14 +9,21 @@ public sealed record Transition(SubTaskState State, string Verdict, bool IsDupli
 
     /// <summary>
     /// The sub-task got its first result now, from a result push or from reconciliation applying the platform's final
-    /// status: the moment its settled event is due. A result replaced by reconciliation is not a new settlement.
+    /// status. A result replaced by reconciliation is not a new settlement.
     /// </summary>
     public bool Settles => !IsDuplicate && Verdict == Verdicts.Settled;
+
+    /// <summary>
+    /// Its settled event is to be published: it settles now, or the push repeats the result that settled it (a crash
+    /// between the state commit and the publication leaves the message on the queue, and its redelivery is such a
+    /// repeat; the event's id is the same, so subscribers see it once).
+    /// </summary>
+    public bool SettledEventDue { get; init; }
 }
 
 /// <summary>
 /// Applies pushes to a sub-task's state. Pushes carry no timestamp and may arrive twice or out of order, so the
-/// rules only ever move forward: see the lifecycle table in the README.
+/// rules only ever move forward: see the lifecycle table in docs/design.md.
 /// </summary>
 public static class UpgradeStateMachine
 {
@@ -32,7 +39,7 @@ public static class UpgradeStateMachine
             SubOperationId = n.SubOperationId,
             DeviceId = n.DeviceId,
             AppId = n.AppId,
-            Kind = envelope.IsReconciliation ? envelope.Reconciliation?.Kind ?? "unknown" : IsFirmware(n.NotifyType) ? "firmware" : "software",
+            Kind = KindOf(envelope),
             FirstUpdate = envelope.ReceivedAt,
             LastUpdate = envelope.ReceivedAt,
         };
@@ -42,13 +49,13 @@ public static class UpgradeStateMachine
         if (envelope.IsReconciliation && (state.History.Exists(h => h.EnvelopeId == envelope.Id) || state.Result == envelope.Reconciliation!.Result))
         {
             // Already applied, or the result is already the platform's: nothing to repair. Not a push, so not counted as one.
-            return new Transition(state, "duplicate", IsDuplicate: true, from, from);
+            return Duplicate(state, from, ResultOf(envelope));
         }
 
         if (state.History.Exists(h => h.EnvelopeId == envelope.Id) || state.Seen.Contains(signature))
         {
             state.Duplicates++;
-            return new Transition(state, "duplicate", IsDuplicate: true, from, from);
+            return Duplicate(state, from, ResultOf(envelope));
         }
 
         if (state.Seen.Count < MaxSeenSignatures)
@@ -83,7 +90,32 @@ public static class UpgradeStateMachine
             state.LastUpdate = envelope.ReceivedAt;
         }
 
-        return new Transition(state, verdict, IsDuplicate: false, from, state.Phase);
+        return new Transition(state, verdict, IsDuplicate: false, from, state.Phase) { SettledEventDue = verdict == Verdicts.Settled };
+    }
+
+    /// <summary>A repeat changes nothing; its settled event is due again when it repeats the result that settled the sub-task.</summary>
+    private static Transition Duplicate(SubTaskState state, UpgradePhase? phase, string? result) =>
+        new(state, "duplicate", IsDuplicate: true, phase, phase)
+        {
+            SettledEventDue = result is not null && state.Result is { } settled && string.Equals(settled, result, StringComparison.OrdinalIgnoreCase),
+        };
+
+    /// <summary>The result a message carries (a result push's value, reconciliation's result), or null for a state push.</summary>
+    private static string? ResultOf(NotificationEnvelope envelope) =>
+        envelope.IsReconciliation ? envelope.Reconciliation!.Result
+        : IsResult(envelope.Notification.NotifyType) ? PushedValue(envelope.Notification)
+        : null;
+
+    /// <summary>
+    /// The kind of upgrade a message is about, for a new sub-task and a new task alike: a push says it by its type,
+    /// reconciliation by the platform's task (unknown when the platform did not say).
+    /// </summary>
+    public static string KindOf(NotificationEnvelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return envelope.IsReconciliation
+            ? envelope.Reconciliation?.Kind ?? "unknown"
+            : IsFirmware(envelope.Notification.NotifyType) ? "firmware" : "software";
     }
 
     /// <summary>The lifecycle step a state push names, or null for a value outside the contract.</summary>

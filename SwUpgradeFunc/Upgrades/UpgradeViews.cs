@@ -20,7 +20,7 @@ public sealed record SubTaskRow(
     bool Stalled);
 
 /// <summary>A task's counts, as the task list and the progress answer show them.</summary>
-public sealed record TaskSummary(
+public record TaskSummary(
     string OperationId,
     string Kind,
     DateTimeOffset FirstUpdate,
@@ -37,24 +37,27 @@ public sealed record TaskSummary(
 /// <summary>GET /api/upgrades: tasks, most recent activity first.</summary>
 public sealed record TaskList(IReadOnlyList<TaskSummary> Tasks, string? ContinuationToken);
 
-/// <summary>GET /api/upgrades/{operationId}: counts over the whole task, sub-tasks one page at a time.</summary>
-public sealed record TaskProgress(
-    string OperationId,
-    string Kind,
-    DateTimeOffset FirstUpdate,
-    DateTimeOffset LastUpdate,
-    int Total,
-    IReadOnlyDictionary<string, int> Phases,
-    int Active,
-    int Settled,
-    int Stalled,
-    string StalledAfter,
-    double? FailureRate,
-    bool Alert,
-    double FailureRateThreshold,
-    int FailureRateMinSettled,
-    IReadOnlyList<SubTaskRow> SubTasks,
-    string? ContinuationToken);
+/// <summary>GET /api/upgrades/{operationId}: the task's counts, the alert's rule, and its sub-tasks one page at a time.</summary>
+public sealed record TaskProgress : TaskSummary
+{
+    public TaskProgress(TaskSummary summary, double failureRateThreshold, int failureRateMinSettled, IReadOnlyList<SubTaskRow> subTasks,
+        string? continuationToken)
+        : base(summary)
+    {
+        FailureRateThreshold = failureRateThreshold;
+        FailureRateMinSettled = failureRateMinSettled;
+        SubTasks = subTasks;
+        ContinuationToken = continuationToken;
+    }
+
+    public double FailureRateThreshold { get; init; }
+
+    public int FailureRateMinSettled { get; init; }
+
+    public IReadOnlyList<SubTaskRow> SubTasks { get; init; }
+
+    public string? ContinuationToken { get; init; }
+}
 
 /// <summary>GET /api/upgrades/{operationId}/subtasks: one page of a filtered list.</summary>
 public sealed record SubTaskPage(

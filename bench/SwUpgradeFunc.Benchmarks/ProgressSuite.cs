@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Functions;
+using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Benchmarks;
@@ -13,7 +14,7 @@ namespace SwUpgradeFunc.Benchmarks;
 /// GET /api/upgrades/{operationId} through the function's code (<see cref="UpgradeStatusFunctions.GetUpgradeProgress"/>
 /// with the app's DI, the answer written to a discarded body) for tasks of 10,000 and 100,000 sub-tasks, each alone
 /// in its own table of one Azurite, the reads of both sizes interleaved. The tables are seeded in the store's own row
-/// format (<see cref="UpgradeStateStore.RowsOf"/>: sub-task, index, counter and task rows) in batches of 100 per
+/// format (<see cref="SeededRows.RowsOf"/>: sub-task, index, counter and task rows) in batches of 100 per
 /// partition: 70 % succeeded, 10 % failed, 10 % updating, 5 % downloading, 5 % none.
 /// </summary>
 internal static class ProgressSuite
@@ -143,7 +144,7 @@ internal static class ProgressSuite
             });
         }
 
-        var batches = UpgradeStateStore.RowsOf(operationId, states)
+        var batches = SeededRows.RowsOf(operationId, states)
             .GroupBy(e => e.PartitionKey)
             .SelectMany(partition => partition.Chunk(100))
             .ToArray();

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SwUpgradeFunc.Upgrades;
+
+/// <summary>The continuation token of a task query is not one this API issued for that task.</summary>
+public sealed class InvalidContinuationTokenException(string message) : FormatException(message);
+
+/// <summary>
+/// The status API's continuation tokens: where the next page starts (a segment, i.e. a bucket and key range, and the
+/// table's own token) and what the token belongs to, so that a token passed to another task, route or filter is refused
+/// rather than read as a position in it.
+/// </summary>
+internal static class ContinuationTokens
+{
+    /// <summary>Version 3: the number in a token counts segments (version 2 counted buckets, with other index rows).</summary>
+    private const string TokenVersion = "3";
+
+    /// <summary>What a token is bound to: the route, the task, the filter and the stalled threshold.</summary>
+    public static string Scope(string route, string operationId, SubTaskFilter filter, TimeSpan stalledAfter) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{route}\n{operationId}\n{filter.Name}\n{stalledAfter.Ticks.ToString(CultureInfo.InvariantCulture)}")))[..24];
+
+    public static string Format(string scope, int segment, string? tableToken) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(
+            $"{TokenVersion}\n{scope}\n{segment.ToString(CultureInfo.InvariantCulture)}\n{tableToken}"))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The segment and table token a token resumes at; the start for none.</summary>
+    /// <exception cref="InvalidContinuationTokenException">Not a token of this scope, or a segment outside <paramref name="segments"/>.</exception>
+    public static (int Segment, string? TableToken) Parse(string scope, string? token, int segments)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return (0, null);
+        }
+
+        string[] parts;
+        try
+        {
+            var base64 = token.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split('\n');
+        }
+        catch (FormatException)
+        {
+            throw new InvalidContinuationTokenException("The continuation token is not valid.");
+        }
+
+        if (parts.Length != 4 || parts[0] != TokenVersion ||
+            !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var segment) ||
+            segment < 0 || segment >= segments)
+        {
+            throw new InvalidContinuationTokenException("The continuation token is not valid.");
+        }
+
+        if (parts[1] != scope)
+        {
+            throw new InvalidContinuationTokenException(
+                "The continuation token belongs to another upgrade task, route or filter: pass it back unchanged with the query it came from.");
+        }
+
+        return (segment, parts[3].Length == 0 ? null : parts[3]);
+    }
+}
