@@ -38,6 +38,7 @@ public record TaskSummary(
 public sealed record TaskList(IReadOnlyList<TaskSummary> Tasks, string? ContinuationToken);
 
 /// <summary>GET /api/upgrades/{operationId}: the task's counts, the alert's rule, and its sub-tasks one page at a time.</summary>
+/// <remarks>The serializer writes a derived type's own properties first; their order puts them after the summary's.</remarks>
 public sealed record TaskProgress : TaskSummary
 {
     public TaskProgress(TaskSummary summary, double failureRateThreshold, int failureRateMinSettled, IReadOnlyList<SubTaskRow> subTasks,
@@ -50,12 +51,16 @@ public sealed record TaskProgress : TaskSummary
         ContinuationToken = continuationToken;
     }
 
+    [JsonPropertyOrder(1)]
     public double FailureRateThreshold { get; init; }
 
+    [JsonPropertyOrder(2)]
     public int FailureRateMinSettled { get; init; }
 
+    [JsonPropertyOrder(3)]
     public IReadOnlyList<SubTaskRow> SubTasks { get; init; }
 
+    [JsonPropertyOrder(4)]
     public string? ContinuationToken { get; init; }
 }
 
