@@ -191,6 +191,28 @@ public sealed class UpgradeStateStoreTaskRowTests
         Assert.Equal(StorageKeys.Buckets, Queries(transport));
     }
 
+    /// <summary>
+    /// The page polls an unknown task every few seconds: after the first look found no rows of it anywhere, each read
+    /// costs its task row alone (the first cost 2 task-row reads and a query per bucket); once pushed, it is found at once.
+    /// </summary>
+    [Fact]
+    public async Task GetTask_OfAnOperationNobodyPushed_ReadsOnlyItsTaskRow_AfterTheFirstLook_AndFindsItOncePushed()
+    {
+        var (store, transport) = Store();
+        Assert.Null(await store.GetTaskAsync("op-polled", 10, null, CancellationToken.None));
+        Assert.Equal((2, StorageKeys.Buckets), (TaskRowReads(transport, "op-polled"), Queries(transport)));
+        transport.ClearRequests();
+
+        Assert.Null(await store.GetTaskAsync("op-polled", 10, null, CancellationToken.None));
+        Assert.Null(await store.ListSubTasksAsync("op-polled", SubTaskFilter.All, 10, null, TimeSpan.FromHours(1), CancellationToken.None));
+
+        Assert.Equal(2, transport.Requests.Count);
+        Assert.Equal(2, TaskRowReads(transport, "op-polled"));
+        var (pusher, _) = Store();
+        await pusher.ApplyAsync(Push("downloading", "sub-polled", "op-polled", T0), CancellationToken.None);
+        Assert.Equal(1, (await store.GetTaskAsync("op-polled", 10, null, CancellationToken.None))!.Total);
+    }
+
     [Fact]
     public async Task Apply_RebuildsTheCounterRowsOfABucket_WhoseSetUpWasInterrupted()
     {

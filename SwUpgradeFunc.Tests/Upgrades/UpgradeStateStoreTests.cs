@@ -97,6 +97,42 @@ public sealed class UpgradeStateStoreTests
         Assert.Equal((kind, kind), (progress!.Kind, Assert.Single(listed.Tasks).Kind));
     }
 
+    /// <summary>A task first met through reconciliation takes the kind the platform's task gave, like its sub-task.</summary>
+    [Theory]
+    [InlineData("firmware", "firmware")]
+    [InlineData("software", "software")]
+    [InlineData(null, "unknown")]
+    public async Task Apply_RecordsTheTasksKind_FromAReconciliationThatCreatesIt(string? platformKind, string kind)
+    {
+        var store = Store();
+        var operationId = $"op-rkind-{kind}";
+        var envelope = NotificationEnvelope.CreateReconciliation("app-1", operationId, "sub-rkind", "dev-rkind",
+            new ReconciliationDetail { PlatformStatus = "success", Kind = platformKind, Source = "api" }, DateTimeOffset.UtcNow);
+
+        await store.ApplyAsync(envelope, CancellationToken.None);
+
+        var progress = await Store().GetTaskAsync(operationId, 10, null, CancellationToken.None);
+        var device = await Store().GetDeviceAsync("dev-rkind", CancellationToken.None);
+        Assert.Equal((kind, kind), (progress!.Kind, Assert.Single(device!.SubTasks).Kind));
+    }
+
+    /// <summary>Rows of the earliest layout may lack the kind: a read takes the task over as software, and does not fail.</summary>
+    [Fact]
+    public async Task GetTask_TakesOverEarlierRowsWithoutAKind_AsASoftwareTask()
+    {
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        await table.CreateIfNotExistsAsync();
+        var state = UpgradeStateMachine.Apply(null, Envelopes.Of(Pushes.SwState("downloading", "dev-nokind", "op-nokind", "sub-nokind")), 100).State;
+        await EarlierLayout.WriteAsync(table, state);
+        var row = (await table.GetEntityAsync<TableEntity>(StorageKeys.TaskPartition("op-nokind", "sub-nokind"), StorageKeys.SubTaskRow("sub-nokind"))).Value;
+        row.Remove("Kind");
+        await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+
+        var progress = await Store().GetTaskAsync("op-nokind", 10, null, CancellationToken.None);
+
+        Assert.Equal(("software", 1), (progress!.Kind, progress.Total));
+    }
+
     [Fact]
     public async Task Apply_ManyPushesOfOneDeviceInParallel_RecordsEachExactlyOnce()
     {

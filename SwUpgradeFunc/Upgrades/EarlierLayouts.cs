@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace SwUpgradeFunc.Upgrades;
 
@@ -7,10 +8,26 @@ namespace SwUpgradeFunc.Upgrades;
 /// version before counters), and index rows under the phase and active keys of the version before one index row per
 /// sub-task. Everything that knows those layouts is here, so that this file can go once no such data is left.
 /// </summary>
-internal sealed class EarlierLayouts(TableClient table)
+internal sealed class EarlierLayouts(TableClient table) : IDisposable
 {
     /// <summary>Earlier sub-tasks indexed per transaction while taking a bucket over: 2 operations each, 100 at most.</summary>
     private const int MigrationChunk = 50;
+
+    /// <summary>
+    /// How long a task found without earlier rows is known to have none. No writer of this version writes the earlier
+    /// layouts, so the answer holds; the span only bounds a mixed deployment with an instance of an earlier version.
+    /// </summary>
+    public static readonly TimeSpan NoneFoundLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly MemoryCache _noneFound = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+
+    public void Dispose() => _noneFound.Dispose();
+
+    /// <summary>
+    /// Whether a recent look found no sub-task rows of the task: a read of an operationId nobody pushed (the page polls
+    /// one every few seconds) then costs its task row alone, not a query per bucket.
+    /// </summary>
+    public bool KnownToHaveNone(string operationId) => _noneFound.TryGetValue(operationId, out _);
 
     /// <summary>
     /// The index rows that exist for a sub-task row of the layout before it recorded its index key: its phase index row
@@ -73,7 +90,13 @@ internal sealed class EarlierLayouts(TableClient table)
 
             return false;
         })).ConfigureAwait(false);
-        return found.Any(f => f);
+        if (found.Any(f => f))
+        {
+            return true;
+        }
+
+        _noneFound.Set(operationId, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = NoneFoundLifetime });
+        return false;
     }
 }
 

@@ -87,9 +87,12 @@ internal sealed class TaskRows(TableClient table, EarlierLayouts earlier)
     {
         var read = await table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.TasksPartition, StorageKeys.TaskRow(operationId),
             cancellationToken: cancellationToken).ConfigureAwait(false);
-        return read.HasValue
-            ? TaskRecord.From(read.Value!)
-            : await EnsureAsync(operationId, null, cancellationToken).ConfigureAwait(false);
+        if (read.HasValue)
+        {
+            return TaskRecord.From(read.Value!);
+        }
+
+        return earlier.KnownToHaveNone(operationId) ? null : await EnsureAsync(operationId, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

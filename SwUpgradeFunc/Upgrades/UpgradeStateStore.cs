@@ -23,6 +23,7 @@ public sealed class UpgradeStateStore : IDisposable
     public static TimeSpan ActivityPrecision => TaskRows.ActivityPrecision;
 
     private readonly Lazy<Task> _tableReady;
+    private readonly EarlierLayouts _earlier;
     private readonly SubTaskWriter _writer;
     private readonly UpgradeStateQueries _queries;
 
@@ -33,7 +34,8 @@ public sealed class UpgradeStateStore : IDisposable
         var settings = options.Value;
         var table = service.GetTableClient(settings.TableName);
         _tableReady = new Lazy<Task>(() => EnsureTableAsync(table));
-        var tasks = new TaskRows(table, new EarlierLayouts(table));
+        _earlier = new EarlierLayouts(table);
+        var tasks = new TaskRows(table, _earlier);
         _writer = new SubTaskWriter(table, tasks);
         _queries = new UpgradeStateQueries(table, _tableReady, tasks, settings, time ?? TimeProvider.System);
         DefaultStalledAfter = TimeSpan.FromMinutes(settings.StalledAfterMinutes);
@@ -41,7 +43,11 @@ public sealed class UpgradeStateStore : IDisposable
 
     public TimeSpan DefaultStalledAfter { get; }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _earlier.Dispose();
+    }
 
     /// <summary>
     /// Persists one push's transition: <paramref name="decide"/> gets the sub-task's stored state (null before its first
