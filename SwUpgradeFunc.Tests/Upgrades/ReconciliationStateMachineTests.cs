@@ -23,6 +23,28 @@ public class ReconciliationStateMachineTests
         return transition;
     }
 
+    /// <summary>
+    /// The settled event is due once per settlement and again for each repeat of the settling result (a redelivery after
+    /// a failed publication), never for a state push, another result, or a reconciliation that replaces a result.
+    /// </summary>
+    [Fact]
+    public void SettledEventDue_ForTheSettlingMessage_AndItsRepeats_Only()
+    {
+        SubTaskState? state = null;
+        var downloading = Envelopes.Of(Pushes.SwState("downloading"));
+        var result = Envelopes.Of(Pushes.SwResult("SUCCESS"));
+        Assert.False(Step(ref state, downloading).SettledEventDue);
+
+        Assert.True(Step(ref state, result).SettledEventDue);
+        Assert.True(Step(ref state, result).SettledEventDue); // the same message delivered again
+        Assert.True(Step(ref state, Envelopes.Of(Pushes.SwResult("success"))).SettledEventDue); // re-pushed, in another case
+        Assert.True(Step(ref state, Reconcile("success")).SettledEventDue); // the platform agrees: nothing to repair
+        Assert.False(Step(ref state, Envelopes.Repush(downloading)).SettledEventDue);
+        Assert.False(Step(ref state, Envelopes.Of(Pushes.SwResult("FAIL"))).SettledEventDue); // conflicting: the first stands
+        Assert.False(Step(ref state, Reconcile("fail")).SettledEventDue); // replaces the result: not a new settlement
+        Assert.True(Step(ref state, Reconcile("fail")).SettledEventDue); // and once replaced, a repeat of it is the settled one
+    }
+
     [Fact]
     public void Reconciliation_SettlesAStalledSubTask_AndSaysSoInTheHistory()
     {

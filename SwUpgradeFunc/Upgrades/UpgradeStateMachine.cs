@@ -13,12 +13,15 @@ public sealed record Transition(SubTaskState State, string Verdict, bool IsDupli
     /// </summary>
     public bool Settles => !IsDuplicate && Verdict == Verdicts.Settled;
 
+    /// <summary>A duplicate that repeats the result the sub-task is settled with.</summary>
+    public bool RepeatsSettledResult { get; init; }
+
     /// <summary>
-    /// Its settled event is to be published: it settles now, or the push repeats the result that settled it (a crash
-    /// between the state commit and the publication leaves the message on the queue, and its redelivery is such a
-    /// repeat; the event's id is the same, so subscribers see it once).
+    /// Its settled event is to be published: it settles now, or repeats the result that settled it (a crash between
+    /// the state commit and the publication leaves the message on the queue, and its redelivery is such a repeat; the
+    /// event's id is the same, so subscribers see it once).
     /// </summary>
-    public bool SettledEventDue { get; init; }
+    public bool SettledEventDue => Settles || RepeatsSettledResult;
 }
 
 /// <summary>
@@ -90,14 +93,14 @@ public static class UpgradeStateMachine
             state.LastUpdate = envelope.ReceivedAt;
         }
 
-        return new Transition(state, verdict, IsDuplicate: false, from, state.Phase) { SettledEventDue = verdict == Verdicts.Settled };
+        return new Transition(state, verdict, IsDuplicate: false, from, state.Phase);
     }
 
-    /// <summary>A repeat changes nothing; its settled event is due again when it repeats the result that settled the sub-task.</summary>
+    /// <summary>A repeat changes nothing; it notes whether it repeats the result that settled the sub-task.</summary>
     private static Transition Duplicate(SubTaskState state, UpgradePhase? phase, string? result) =>
         new(state, "duplicate", IsDuplicate: true, phase, phase)
         {
-            SettledEventDue = result is not null && state.Result is { } settled && string.Equals(settled, result, StringComparison.OrdinalIgnoreCase),
+            RepeatsSettledResult = result is not null && state.Result is { } settled && string.Equals(settled, result, StringComparison.OrdinalIgnoreCase),
         };
 
     /// <summary>The result a message carries (a result push's value, reconciliation's result), or null for a state push.</summary>
