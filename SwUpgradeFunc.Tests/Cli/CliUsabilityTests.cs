@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SwUpgrade.Cli;
 using SwUpgrade.Cli.Commands;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SwUpgrade.Cli;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 

@@ -1,5 +1,5 @@
 using SwUpgrade.Cli;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
 

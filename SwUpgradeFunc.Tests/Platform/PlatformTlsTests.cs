@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
 

@@ -1,5 +1,5 @@
 using SwUpgrade.Cli;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;

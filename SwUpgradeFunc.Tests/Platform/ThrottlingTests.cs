@@ -1,4 +1,4 @@
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;

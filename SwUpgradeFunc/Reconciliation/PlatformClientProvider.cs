@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Reconciliation;
 

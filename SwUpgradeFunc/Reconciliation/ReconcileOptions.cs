@@ -39,7 +39,7 @@ public sealed class PlatformOptions
     public string? CaFile { get; set; }
 
     /// <summary>Adjusts the client's settings after they were read (tests: retry delays). Not bound from configuration.</summary>
-    public Action<SwUpgrade.Cli.Platform.PlatformClientOptions>? Customize { get; set; }
+    public Action<SwUpgradeFunc.Platform.PlatformClientOptions>? Customize { get; set; }
 
     /// <summary>The names of the settings that are missing, empty when reconciliation can run.</summary>
     public IReadOnlyList<string> Missing()

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Receiving;
 

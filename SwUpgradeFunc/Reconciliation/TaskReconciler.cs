@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Observability;
 
 namespace SwUpgradeFunc.Reconciliation;

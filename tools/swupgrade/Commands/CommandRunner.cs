@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgrade.Cli.Commands;
 

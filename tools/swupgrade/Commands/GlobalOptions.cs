@@ -1,5 +1,5 @@
 using System.CommandLine;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgrade.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using SwUpgrade.Cli.Commands;
-using SwUpgrade.Cli.Platform;
+using SwUpgradeFunc.Platform;
 using SwUpgrade.Cli.Simulation;
 
 namespace SwUpgrade.Cli.Reconciliation;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>The platform's error codes, and the typed exception with advice each one becomes.</summary>
 public static class PlatformErrors

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>Registers <see cref="HuaweiIotPlatformClient"/> with IHttpClientFactory.</summary>
 public static class PlatformServiceCollectionExtensions

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>The upgrade task queries: the task and its sub-tasks (paged), with the same login, token and back-off.</summary>
 public sealed partial class HuaweiIotPlatformClient

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>The status values of upgrade tasks and sub-tasks in the platform's northbound API.</summary>
 public static class SubOperationStatuses

@@ -1,4 +1,4 @@
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>Base of every failure the platform client reports. Messages never contain secrets.</summary>
 public class PlatformException : Exception

@@ -3,7 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>
 /// TLS settings for the platform connection. The server certificate is always validated: by the system's trust,

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>Checks a callback URL before it is sent to the platform.</summary>
 public static class CallbackUrl

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>How long to wait before another try at a throttled or briefly unavailable platform.</summary>
 public static class RetryBackoff

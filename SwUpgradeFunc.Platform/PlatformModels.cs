@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>One subscription as the platform lists it.</summary>
 public sealed record Subscription

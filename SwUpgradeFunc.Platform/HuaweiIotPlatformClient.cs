@@ -7,7 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>
 /// Client of the Huawei IoT platform's northbound API: login and token handling, and the subscription calls.

@@ -1,4 +1,4 @@
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>Settings of <see cref="HuaweiIotPlatformClient"/>. The secret and password are never printed or logged.</summary>
 public sealed class PlatformClientOptions

@@ -1,4 +1,4 @@
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>The notification types the platform can push, and which API subscribes each of them.</summary>
 public static class NotifyTypes

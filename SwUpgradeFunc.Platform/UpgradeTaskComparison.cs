@@ -1,4 +1,4 @@
-namespace SwUpgrade.Cli.Platform;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>How a sub-task differs between the platform and the state recorded from its pushes.</summary>
 public enum SubTaskDifferenceKind
