@@ -1,6 +1,6 @@
 using System.Text.Json;
-using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Receiving;
 
 namespace SwUpgradeFunc.Reconciliation;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Reconciliation;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using SwUpgrade.Cli.Commands;
-using SwUpgradeFunc.Platform;
 using SwUpgrade.Cli.Simulation;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgrade.Cli.Reconciliation;
 
