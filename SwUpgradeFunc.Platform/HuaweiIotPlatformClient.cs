@@ -109,7 +109,7 @@ public sealed partial class HuaweiIotPlatformClient : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(notifyType);
         var url = CallbackUrl.Normalize(callbackUrl, allowHttpCallback);
-        var management = NotifyTypes.IsManagementData(notifyType);
+        var management = NotifyTypes.IsUpgrade(notifyType);
         var operation = $"Subscribing {notifyType}";
         var body = JsonSerializer.Serialize(new Dictionary<string, string> { ["notifyType"] = notifyType, ["callbackUrl"] = url }, Json);
 

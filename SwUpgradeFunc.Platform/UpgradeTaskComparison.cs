@@ -47,8 +47,8 @@ public sealed record UpgradeTaskComparison(
     int UnknownToPlatform,
     IReadOnlyList<SubTaskDifference> Differences)
 {
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
+    private static readonly string Succeeded = UpgradePhase.Succeeded.Name();
+    private static readonly string Failed = UpgradePhase.Failed.Name();
 
     public IEnumerable<SubTaskDifference> Repairable => Differences.Where(d => d.Repairable);
 
@@ -74,14 +74,9 @@ public sealed record UpgradeTaskComparison(
             }
 
             var status = sub.Status ?? "";
-            var expected = SubOperationStatuses.ToResult(status) switch
-            {
-                "SUCCESS" => Succeeded,
-                "FAIL" => Failed,
-                _ => null,
-            };
+            var expected = UpgradePhases.SettledBy(SubOperationStatuses.ToResult(status))?.Name();
             var known = phasesHere.TryGetValue(id, out var phase);
-            var settledHere = phase is Succeeded or Failed;
+            var settledHere = phase == Succeeded || phase == Failed;
             SubTaskDifferenceKind? kind = null;
             if (!known)
             {

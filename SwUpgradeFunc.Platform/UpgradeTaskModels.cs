@@ -27,8 +27,8 @@ public static class SubOperationStatuses
 
     /// <summary>The result a status stands for as the result pushes spell it (SUCCESS/FAIL), else null.</summary>
     public static string? ToResult(string? status) =>
-        string.Equals(status, Success, StringComparison.OrdinalIgnoreCase) ? "SUCCESS"
-        : string.Equals(status, Fail, StringComparison.OrdinalIgnoreCase) ? "FAIL"
+        string.Equals(status, Success, StringComparison.OrdinalIgnoreCase) ? UpgradeResults.Success
+        : string.Equals(status, Fail, StringComparison.OrdinalIgnoreCase) ? UpgradeResults.Fail
         : null;
 }
 
@@ -121,9 +121,7 @@ public sealed record UpgradeOperation
     public UpgradeOperationCounts? Counts { get; init; }
 
     /// <summary>software or firmware, from <see cref="OperateType"/>; null when the platform did not say.</summary>
-    public string? Kind => OperateType?.StartsWith("firmware", StringComparison.OrdinalIgnoreCase) == true ? "firmware"
-        : OperateType?.StartsWith("software", StringComparison.OrdinalIgnoreCase) == true ? "software"
-        : null;
+    public string? Kind => UpgradeKinds.OfOperateType(OperateType);
 }
 
 /// <summary>The task's sub-task counts per status.</summary>

@@ -1,4 +1,5 @@
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Notifications;
@@ -68,7 +69,7 @@ public class NotificationEnvelopeTests
     public void AnEnvelopeAndNotificationThatDisagreeOnReconciliation_AreRefused()
     {
         var push = NotificationEnvelope.Create(NotificationParser.Parse(Pushes.Bytes(Pushes.SwResult())).Notification!, At);
-        var relabelled = push with { NotifyType = NotifyTypes.Reconciliation, Reconciliation = Detail("success") };
+        var relabelled = push with { NotifyType = MessageTypes.Reconciliation, Reconciliation = Detail("success") };
         var reconciliation = NotificationEnvelope.CreateReconciliation("a", "o", "s", "d", Detail("success"), At);
         var unlabelled = reconciliation with { NotifyType = NotifyTypes.SwUpgradeResult };
 

@@ -26,8 +26,8 @@ public class NotificationParserDetailTests
         var push = Parse($$"""{"notifyType":"{{notifyType}}","deviceId":"d"}""");
 
         Assert.Equal((PushKind.OtherType, notifyType, false), (push.Kind, push.NotifyType, push.IsRejected));
-        Assert.Equal(notifyType, NotifyTypes.MetricLabel(notifyType));
-        Assert.Equal("unknown", NotifyTypes.MetricLabel(notifyType.ToUpperInvariant()));
+        Assert.Equal(notifyType, MessageTypes.MetricLabel(notifyType));
+        Assert.Equal("unknown", MessageTypes.MetricLabel(notifyType.ToUpperInvariant()));
     }
 
     [Theory]

@@ -1,18 +1,19 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Notifications;
 
 public class NotificationParserTests
 {
-    public static TheoryData<string> UpgradeTypes => new(NotifyTypes.Upgrade);
+    public static TheoryData<string> UpgradeTypes => new(NotifyTypes.UpgradeTypes);
 
     public static TheoryData<string, string> MandatoryFields()
     {
         var data = new TheoryData<string, string>();
-        foreach (var type in NotifyTypes.Upgrade)
+        foreach (var type in NotifyTypes.UpgradeTypes)
         {
             foreach (var field in Pushes.MandatoryFields(type).Skip(1))
             {

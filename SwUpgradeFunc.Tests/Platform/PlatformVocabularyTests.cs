@@ -27,7 +27,7 @@ public sealed class PlatformVocabularyTests
     [InlineData("DeviceAdded", false, false)]
     [InlineData("swupgraderesultnotify", false, false)]
     public void NotifyTypes_AreMatchedExactly(string notifyType, bool managementData, bool known) =>
-        Assert.Equal((managementData, known), (NotifyTypes.IsManagementData(notifyType), NotifyTypes.IsKnown(notifyType)));
+        Assert.Equal((managementData, known), (NotifyTypes.IsUpgrade(notifyType), NotifyTypes.IsKnown(notifyType)));
 
     [Theory]
     [InlineData("success", true, "SUCCESS")]
@@ -56,4 +56,53 @@ public sealed class PlatformVocabularyTests
     [InlineData(null, null)]
     public void PlatformTime_TrimsAndReadsUtc(string? text, string? expected) =>
         Assert.Equal(expected is null ? null : DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), PlatformTime.Parse(text));
+    [Fact]
+    public void PhaseNames_AreTheLifecycleThenTheResults_AndNoneLast()
+    {
+        Assert.Equal(["downloading", "downloaded", "updating", "idle", "succeeded", "failed", "none"], UpgradePhases.Names);
+        Assert.All(UpgradePhases.All, phase => Assert.Equal(phase, UpgradePhases.Parse(phase.Name())));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(12)]
+    public void PhaseName_OfAValueThatIsNoPhase_Throws_InsteadOfCountingItAsFailed(int value) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => ((UpgradePhase)value).Name());
+
+    [Theory]
+    [InlineData("swUpgradeStateChangeNotify", "downloading", UpgradePhase.Downloading)]
+    [InlineData("swUpgradeStateChangeNotify", "idle", UpgradePhase.Idle)]
+    [InlineData("fwUpgradeStateChangeNotify", "1", UpgradePhase.Downloading)]
+    [InlineData("fwUpgradeStateChangeNotify", " 3 ", UpgradePhase.Updating)]
+    [InlineData("fwUpgradeStateChangeNotify", "0", UpgradePhase.Idle)]
+    [InlineData("swUpgradeStateChangeNotify", "Downloading", null)]
+    [InlineData("swUpgradeStateChangeNotify", "1", null)]
+    [InlineData("fwUpgradeStateChangeNotify", "downloading", null)]
+    [InlineData("swUpgradeResultNotify", "downloading", null)]
+    public void StepOf_ReadsEachStateTypesOwnValues(string notifyType, string value, UpgradePhase? step) =>
+        Assert.Equal(step, UpgradePhases.StepOf(notifyType, value));
+
+    [Fact]
+    public void SoftwareStatesAndFirmwareSteps_NameTheSameLifecycle_InTheSameOrder() =>
+        Assert.Equal(
+            SoftwareUpgradeStates.All.Select(v => UpgradePhases.StepOf(NotifyTypes.SwUpgradeStateChange, v)),
+            FirmwareUpgradeSteps.All.Select(v => UpgradePhases.StepOf(NotifyTypes.FwUpgradeStateChange, v)));
+
+    [Theory]
+    [InlineData("SUCCESS", UpgradePhase.Succeeded)]
+    [InlineData("success", UpgradePhase.Succeeded)]
+    [InlineData("Fail", UpgradePhase.Failed)]
+    [InlineData("STOP", null)]
+    [InlineData(null, null)]
+    public void Results_SettleInTheirPhase_WhateverTheirCase(string? result, UpgradePhase? phase) =>
+        Assert.Equal(phase, UpgradePhases.SettledBy(result));
+
+    [Theory]
+    [InlineData("swUpgradeStateChangeNotify", "software")]
+    [InlineData("swUpgradeResultNotify", "software")]
+    [InlineData("fwUpgradeStateChangeNotify", "firmware")]
+    [InlineData("fwUpgradeResultNotify", "firmware")]
+    public void Kind_OfAPush_ComesFromItsType(string notifyType, string kind) =>
+        Assert.Equal(kind, UpgradeKinds.OfNotifyType(notifyType));
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Tests.TestSupport;
 

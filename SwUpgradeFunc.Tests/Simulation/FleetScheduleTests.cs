@@ -1,5 +1,6 @@
 using SwUpgrade.Cli.Simulation;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Simulation;
 
@@ -29,7 +30,7 @@ public class FleetScheduleTests
         {
             Assert.Equal(["downloading", "downloaded", "updating", "idle", "SUCCESS"], device.Select(p => p.Value));
             Assert.Equal(
-                [FleetSchedule.SwState, FleetSchedule.SwState, FleetSchedule.SwState, FleetSchedule.SwState, FleetSchedule.SwResult],
+                [NotifyTypes.SwUpgradeStateChange, NotifyTypes.SwUpgradeStateChange, NotifyTypes.SwUpgradeStateChange, NotifyTypes.SwUpgradeStateChange, NotifyTypes.SwUpgradeResult],
                 device.Select(p => p.NotifyType));
         }
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.TestSupport;
 
@@ -37,7 +38,7 @@ public sealed class PushFuzzer(int seed)
         {
             4 => null,
             5 => "deviceDataChanged",
-            var i => NotifyTypes.Upgrade[i],
+            var i => NotifyTypes.UpgradeTypes[i],
         };
         return type is null ? new JsonObject { ["notifyType"] = "deviceAdded" } : type.StartsWith("device", StringComparison.Ordinal)
             ? new JsonObject { ["notifyType"] = type, ["deviceId"] = "d" }
@@ -65,7 +66,7 @@ public sealed class PushFuzzer(int seed)
                     body[field] = new string((char)_random.Next(32, 127), _random.Next(0, 3000));
                     break;
                 default:
-                    body["notifyType"] = _random.Next(3) == 0 ? RandomValue() : NotifyTypes.Upgrade[_random.Next(4)];
+                    body["notifyType"] = _random.Next(3) == 0 ? RandomValue() : NotifyTypes.UpgradeTypes[_random.Next(4)];
                     break;
             }
         }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.TestSupport;
 

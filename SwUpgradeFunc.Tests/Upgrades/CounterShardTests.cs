@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Tests.Upgrades;

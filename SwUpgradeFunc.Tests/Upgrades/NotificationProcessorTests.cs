@@ -282,7 +282,7 @@ public sealed class NotificationProcessorTests : IDisposable
         var scope = Assert.IsType<Dictionary<string, object?>>(Assert.Single(log.Scopes));
         Assert.Equal(new Dictionary<string, object?>
         {
-            ["notifyType"] = SwUpgradeFunc.Notifications.NotifyTypes.SwUpgradeStateChange,
+            ["notifyType"] = SwUpgradeFunc.Platform.NotifyTypes.SwUpgradeStateChange,
             ["appId"] = "app-log",
             ["operationId"] = "op-log",
             ["deviceId"] = "dev-log",

@@ -1,4 +1,5 @@
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
 
@@ -60,7 +61,7 @@ public class ReconciliationStateMachineTests
             (transition.Verdict, transition.From, transition.To, transition.Settles));
         Assert.Equal("SUCCESS", state!.Result);
         var entry = state.History[^1];
-        Assert.Equal((NotifyTypes.Reconciliation, "success", Verdicts.Settled, (DateTimeOffset?)PlatformStop),
+        Assert.Equal((MessageTypes.Reconciliation, "success", Verdicts.Settled, (DateTimeOffset?)PlatformStop),
             (entry.NotifyType, entry.Value, entry.Verdict, entry.PlatformTime));
         Assert.Equal(0, state.Duplicates);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;

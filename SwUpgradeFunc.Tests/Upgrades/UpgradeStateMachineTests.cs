@@ -1,5 +1,6 @@
 using CsCheck;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
 

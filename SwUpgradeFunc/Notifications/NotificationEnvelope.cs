@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Notifications;
 
@@ -22,11 +23,11 @@ public sealed record NotificationEnvelope
 
     public required UpgradeNotification Notification { get; init; }
 
-    /// <summary>Only on a <see cref="NotifyTypes.Reconciliation"/> message: the platform's final status of the sub-task.</summary>
+    /// <summary>Only on a <see cref="MessageTypes.Reconciliation"/> message: the platform's final status of the sub-task.</summary>
     public ReconciliationDetail? Reconciliation { get; init; }
 
     /// <summary>Whether this message applies the platform's final status rather than a push.</summary>
-    public bool IsReconciliation => NotifyType == NotifyTypes.Reconciliation;
+    public bool IsReconciliation => NotifyType == MessageTypes.Reconciliation;
 
     public static NotificationEnvelope Create(UpgradeNotification notification, DateTimeOffset receivedAt) => new()
     {
@@ -44,10 +45,10 @@ public sealed record NotificationEnvelope
             SchemaVersion = CurrentSchemaVersion,
             Id = Guid.NewGuid().ToString("N"),
             ReceivedAt = receivedAt.ToUniversalTime(),
-            NotifyType = NotifyTypes.Reconciliation,
+            NotifyType = MessageTypes.Reconciliation,
             Notification = new UpgradeNotification
             {
-                NotifyType = NotifyTypes.Reconciliation,
+                NotifyType = MessageTypes.Reconciliation,
                 AppId = appId,
                 OperationId = operationId,
                 SubOperationId = subOperationId,
@@ -101,7 +102,7 @@ public sealed record NotificationEnvelope
         }
 
         var notification = envelope.Notification!;
-        if ((envelope.NotifyType == NotifyTypes.Reconciliation) != (notification.NotifyType == NotifyTypes.Reconciliation) ||
+        if ((envelope.NotifyType == MessageTypes.Reconciliation) != (notification.NotifyType == MessageTypes.Reconciliation) ||
             (envelope.IsReconciliation && envelope.Reconciliation?.Result is null))
         {
             envelope = null;
@@ -138,9 +139,9 @@ public sealed record NotificationEnvelope
             }
         }
 
-        return NotifyTypes.IsUpgrade(n.NotifyType) || n.NotifyType == NotifyTypes.Reconciliation
+        return NotifyTypes.IsUpgrade(n.NotifyType) || n.NotifyType == MessageTypes.Reconciliation
             ? null
-            : $"the notification's notifyType '{NotifyTypes.MetricLabel(n.NotifyType)}' is not an upgrade notification";
+            : $"the notification's notifyType '{MessageTypes.MetricLabel(n.NotifyType)}' is not an upgrade notification";
     }
 }
 
@@ -161,10 +162,7 @@ public sealed record ReconciliationDetail
 
     /// <summary>The result the status stands for, as result pushes spell it (SUCCESS or FAIL); null for any other status.</summary>
     [JsonIgnore]
-    public string? Result =>
-        string.Equals(PlatformStatus, "success", StringComparison.OrdinalIgnoreCase) ? "SUCCESS"
-        : string.Equals(PlatformStatus, "fail", StringComparison.OrdinalIgnoreCase) ? "FAIL"
-        : null;
+    public string? Result => SubOperationStatuses.ToResult(PlatformStatus);
 }
 
 [JsonSourceGenerationOptions(

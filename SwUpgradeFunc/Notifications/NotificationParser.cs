@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Notifications;
 
@@ -49,16 +50,16 @@ public static class NotificationParser
 
     private static readonly FieldSpec[] Specs =
     [
-        Spec(F.NotifyType, "notifyType", MaxCodeLength * 2) with { KnownValues = Known(NotifyTypes.Upgrade) },
+        Spec(F.NotifyType, "notifyType", MaxCodeLength * 2) with { KnownValues = Known(NotifyTypes.UpgradeTypes) },
         Spec(F.DeviceId, "deviceId", MaxIdentifierLength),
         Spec(F.AppId, "appId", MaxIdentifierLength),
         Spec(F.OperationId, "operationId", MaxIdentifierLength),
         Spec(F.SubOperationId, "subOperationId", MaxIdentifierLength),
-        Spec(F.SwUpgradeState, "swUpgradeState", MaxCodeLength) with { KnownValues = Known(["downloading", "downloaded", "updating", "idle"]) },
-        Spec(F.Step, "step", MaxCodeLength) with { KnownValues = Known(["0", "1", "2", "3"]) },
+        Spec(F.SwUpgradeState, "swUpgradeState", MaxCodeLength) with { KnownValues = Known(SoftwareUpgradeStates.All) },
+        Spec(F.Step, "step", MaxCodeLength) with { KnownValues = Known(FirmwareUpgradeSteps.All) },
         Spec(F.StepDesc, "stepDesc", MaxTextLength),
-        Spec(F.SwUpgradeResult, "swUpgradeResult", MaxCodeLength) with { KnownValues = Known(["SUCCESS", "FAIL"]) },
-        Spec(F.Status, "status", MaxCodeLength) with { KnownValues = Known(["SUCCESS", "FAIL"]) },
+        Spec(F.SwUpgradeResult, "swUpgradeResult", MaxCodeLength) with { KnownValues = Known(UpgradeResults.All) },
+        Spec(F.Status, "status", MaxCodeLength) with { KnownValues = Known(UpgradeResults.All) },
         Spec(F.StatusDesc, "statusDesc", MaxTextLength),
         Spec(F.CurVersion, "curVersion", MaxIdentifierLength),
         Spec(F.TargetVersion, "targetVersion", MaxIdentifierLength),

@@ -62,7 +62,7 @@ public readonly struct ParsedPush
             Errors = errors,
             Detail = notifyType is null
                 ? $"The push is invalid: {Describe(errors)}."
-                : $"The {NotifyTypes.MetricLabel(notifyType)} push is invalid: {Describe(errors)}.",
+                : $"The {MessageTypes.MetricLabel(notifyType)} push is invalid: {Describe(errors)}.",
         };
 
     private static string Describe(IReadOnlyList<FieldError> errors) =>

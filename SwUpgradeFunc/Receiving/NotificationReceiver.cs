@@ -82,9 +82,9 @@ public sealed partial class NotificationReceiver
             case PushKind.InvalidFields:
                 return Reject(push, ReceiveResult.Rejected(400, "invalid-fields", "Invalid notification", push.Detail!, push.Errors));
             case PushKind.OtherType:
-                var label = NotifyTypes.MetricLabel(push.NotifyType);
+                var label = MessageTypes.MetricLabel(push.NotifyType);
                 LogIgnored(label);
-                _metrics.PushReceived("ignored", label == "unknown" ? "unknown-type" : "not-tracked", label);
+                _metrics.PushReceived("ignored", label == MessageTypes.Unknown ? "unknown-type" : "not-tracked", label);
                 return ReceiveResult.Ignored();
         }
 
@@ -135,7 +135,7 @@ public sealed partial class NotificationReceiver
 
     private ReceiveResult Reject(ParsedPush? push, ReceiveResult result)
     {
-        var label = NotifyTypes.MetricLabel(push?.NotifyType);
+        var label = MessageTypes.MetricLabel(push?.NotifyType);
         var fields = string.Join(",", result.Errors.Select(e => e.Field));
         LogRejected(result.StatusCode, result.Reason, label, push?.Notification?.AppId, fields);
         _metrics.PushReceived("rejected", result.Reason, label);

@@ -63,7 +63,7 @@ public sealed class ReconciliationIntake(INotificationQueue queue, TimeProvider 
 
             var appId = Text(root, "appId", "appId", errors, required: true);
             var kind = Text(root, "kind", "kind", errors, required: false);
-            if (kind is not null and not ("software" or "firmware"))
+            if (kind is not null && !UpgradeKinds.IsStated(kind))
             {
                 errors.Add(new FieldError("kind", "must be software or firmware"));
             }

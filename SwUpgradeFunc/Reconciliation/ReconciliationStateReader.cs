@@ -1,3 +1,4 @@
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Reconciliation;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Receiving;
 
 namespace SwUpgradeFunc.Upgrades;
@@ -104,7 +105,7 @@ public sealed partial class NotificationProcessor(
     {
         await poison.SendAsync(message, cancellationToken).ConfigureAwait(false);
         LogPoisoned(messageId, queueOptions.Value.PoisonQueueName, reason);
-        metrics.NotificationProcessed("poisoned", NotifyTypes.MetricLabel(notifyType));
+        metrics.NotificationProcessed("poisoned", MessageTypes.MetricLabel(notifyType));
         return ProcessOutcome.Poisoned;
     }
 

@@ -1,3 +1,5 @@
+using SwUpgradeFunc.Platform;
+
 namespace SwUpgradeFunc.Upgrades;
 
 /// <summary>Which of a task's sub-tasks a list shows: every one (no name), one phase, <c>active</c> or <c>stalled</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Upgrades;
 
@@ -8,7 +9,7 @@ namespace SwUpgradeFunc.Upgrades;
 internal sealed record TaskRecord(string OperationId, string Kind, DateTimeOffset FirstUpdate, DateTimeOffset LastUpdate, ETag ETag,
     int Shards, string? ActivityKey = null)
 {
-    public static TaskRecord From(TableEntity e) => new(e.GetString("OperationId"), e.GetString("Kind") ?? "software",
+    public static TaskRecord From(TableEntity e) => new(e.GetString("OperationId"), e.GetString("Kind") ?? UpgradeKinds.Software,
         e.GetDateTimeOffset("FirstUpdate") ?? default, e.GetDateTimeOffset("LastUpdate") ?? default, e.ETag,
         e.GetInt32("CounterShards") ?? StorageKeys.EarlierCounterShards, e.GetString("ActivityKey"));
 
@@ -223,7 +224,7 @@ internal sealed class TaskRows(TableClient table, EarlierLayouts earlier)
             var first = Min(found.FirstUpdate, write?.ReceivedAt);
             var last = Max(found.LastUpdate, write?.ReceivedAt);
             // Rows of the earliest layout may carry no kind; the task row's reader reads a missing kind as software too.
-            var kind = found.Kind ?? write?.Kind ?? "software";
+            var kind = found.Kind ?? write?.Kind ?? UpgradeKinds.Software;
             var record = new TaskRecord(operationId, kind, first, last, default, StorageKeys.CounterShards);
             var activity = StorageKeys.TaskActivityRow(last, operationId);
             try

@@ -1,4 +1,5 @@
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Upgrades;
 
@@ -67,7 +68,7 @@ public static class UpgradeStateMachine
         }
 
         var verdict = envelope.IsReconciliation ? ApplyReconciliation(state, envelope.Reconciliation!, envelope.ReceivedAt)
-            : IsResult(n.NotifyType) ? ApplyResult(state, n, envelope.ReceivedAt)
+            : NotifyTypes.IsResult(n.NotifyType) ? ApplyResult(state, n, envelope.ReceivedAt)
             : ApplyState(state, n);
 
         // Ordered by the time the receiver took each push, whatever order the queue delivered them in.
@@ -106,7 +107,7 @@ public static class UpgradeStateMachine
     /// <summary>The result a message carries (a result push's value, reconciliation's result), or null for a state push.</summary>
     private static string? ResultOf(NotificationEnvelope envelope) =>
         envelope.IsReconciliation ? envelope.Reconciliation!.Result
-        : IsResult(envelope.Notification.NotifyType) ? PushedValue(envelope.Notification)
+        : NotifyTypes.IsResult(envelope.Notification.NotifyType) ? PushedValue(envelope.Notification)
         : null;
 
     /// <summary>
@@ -117,31 +118,12 @@ public static class UpgradeStateMachine
     {
         ArgumentNullException.ThrowIfNull(envelope);
         return envelope.IsReconciliation
-            ? envelope.Reconciliation?.Kind ?? "unknown"
-            : IsFirmware(envelope.Notification.NotifyType) ? "firmware" : "software";
+            ? envelope.Reconciliation?.Kind ?? UpgradeKinds.Unknown
+            : UpgradeKinds.OfNotifyType(envelope.Notification.NotifyType);
     }
 
     /// <summary>The lifecycle step a state push names, or null for a value outside the contract.</summary>
-    public static UpgradePhase? StepOf(UpgradeNotification n) => n.NotifyType switch
-    {
-        NotifyTypes.SwUpgradeStateChange => n.SwUpgradeState switch
-        {
-            "downloading" => UpgradePhase.Downloading,
-            "downloaded" => UpgradePhase.Downloaded,
-            "updating" => UpgradePhase.Updating,
-            "idle" => UpgradePhase.Idle,
-            _ => null,
-        },
-        NotifyTypes.FwUpgradeStateChange => n.Step?.Trim() switch
-        {
-            "1" => UpgradePhase.Downloading,
-            "2" => UpgradePhase.Downloaded,
-            "3" => UpgradePhase.Updating,
-            "0" => UpgradePhase.Idle,
-            _ => null,
-        },
-        _ => null,
-    };
+    private static UpgradePhase? StepOf(UpgradeNotification n) => UpgradePhases.StepOf(n.NotifyType, PushedValue(n));
 
     private static string ApplyState(SubTaskState state, UpgradeNotification n)
     {
@@ -170,12 +152,7 @@ public static class UpgradeStateMachine
     private static string ApplyResult(SubTaskState state, UpgradeNotification n, DateTimeOffset receivedAt)
     {
         var value = PushedValue(n);
-        UpgradePhase? settled = value.ToUpperInvariant() switch
-        {
-            "SUCCESS" => UpgradePhase.Succeeded,
-            "FAIL" => UpgradePhase.Failed,
-            _ => null,
-        };
+        var settled = UpgradePhases.SettledBy(value);
         if (settled is null)
         {
             return Verdicts.UnknownResult;
@@ -219,7 +196,7 @@ public static class UpgradeStateMachine
     {
         var result = detail.Result!;
         var replacing = state.Result is not null;
-        state.Phase = result == "SUCCESS" ? UpgradePhase.Succeeded : UpgradePhase.Failed;
+        state.Phase = result == UpgradeResults.Success ? UpgradePhase.Succeeded : UpgradePhase.Failed;
         state.Result = result;
         state.SettledAt = detail.PlatformTime ?? receivedAt; // when the device finished, as the platform says
         if (replacing)
@@ -234,12 +211,6 @@ public static class UpgradeStateMachine
 
     private static string ReconciledSignature(string result) => "reconciled:" + result;
 
-    private static bool IsFirmware(string notifyType) =>
-        notifyType is NotifyTypes.FwUpgradeStateChange or NotifyTypes.FwUpgradeResult;
-
-    public static bool IsResult(string notifyType) =>
-        notifyType is NotifyTypes.SwUpgradeResult or NotifyTypes.FwUpgradeResult;
-
     /// <summary>The state or result value as the platform sent it.</summary>
     public static string PushedValue(UpgradeNotification n) => n.NotifyType switch
     {
@@ -253,7 +224,7 @@ public static class UpgradeStateMachine
     /// What makes two pushes "the same": a known step by its phase (so a firmware "1" and a software "downloading"
     /// agree), anything else by its value. A result's signature ignores its descriptive fields.
     /// </summary>
-    private static string Signature(UpgradeNotification n) => IsResult(n.NotifyType)
+    private static string Signature(UpgradeNotification n) => NotifyTypes.IsResult(n.NotifyType)
         ? "result:" + PushedValue(n).ToUpperInvariant()
         : StepOf(n) is { } step ? "state:" + step.Name() : "state?" + PushedValue(n);
 }

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Upgrades;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Upgrades;
 

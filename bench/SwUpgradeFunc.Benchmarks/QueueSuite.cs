@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Functions;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Receiving;
 
 namespace SwUpgradeFunc.Benchmarks;

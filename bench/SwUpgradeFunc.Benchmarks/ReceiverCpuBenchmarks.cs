@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Observability;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Receiving;
 
 namespace SwUpgradeFunc.Benchmarks;

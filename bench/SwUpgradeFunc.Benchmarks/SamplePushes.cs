@@ -1,5 +1,6 @@
 using System.Text;
 using SwUpgradeFunc.Notifications;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Benchmarks;
 

@@ -180,7 +180,7 @@ public static class SubscriptionsCommand
             1 => $"Deleted 1 {(result.CallbackUrl is null ? result.NotifyType + " subscription" : what)}.",
             var n => result.CallbackUrl is null ? $"Deleted {n} {result.NotifyType} subscriptions." : $"Deleted {n} {result.NotifyType} subscriptions to {result.CallbackUrl}.",
         };
-        if (result.Removed == 0 && NotifyTypes.IsManagementData(result.NotifyType))
+        if (result.Removed == 0 && NotifyTypes.IsUpgrade(result.NotifyType))
         {
             text += " The delete was sent anyway: some platform editions do not list the upgrade types' subscriptions.";
         }

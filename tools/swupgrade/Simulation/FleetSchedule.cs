@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SwUpgradeFunc.Platform;
 
 namespace SwUpgrade.Cli.Simulation;
 
@@ -27,18 +28,8 @@ public sealed record ExpectedDevice(string DeviceId, string SubOperationId, stri
 /// </summary>
 public sealed class FleetSchedule
 {
-    public const string SwState = "swUpgradeStateChangeNotify";
-    public const string SwResult = "swUpgradeResultNotify";
-    public const string FwState = "fwUpgradeStateChangeNotify";
-    public const string FwResult = "fwUpgradeResultNotify";
-
     /// <summary>The pushes of one lifecycle.</summary>
     public const int LifecycleLength = 5;
-
-    private static readonly string[] SwStates = ["downloading", "downloaded", "updating", "idle"];
-
-    /// <summary>The firmware steps in the same order: "1" downloading, "2" downloaded, "3" updating, "0" idle.</summary>
-    private static readonly string[] FwSteps = ["1", "2", "3", "0"];
 
     private FleetSchedule(IReadOnlyList<ScheduledPush> pushes, IReadOnlyDictionary<string, ExpectedDevice> expected,
         int reorderedDevices, int duplicates)
@@ -81,7 +72,7 @@ public sealed class FleetSchedule
             var failed = random.NextDouble() < options.FailRatio;
             var deviceId = DeviceIdOf(options.OperationId, device);
             var subOperationId = SubOperationIdOf(options.OperationId, device);
-            expected[subOperationId] = new ExpectedDevice(deviceId, subOperationId, failed ? "failed" : "succeeded");
+            expected[subOperationId] = new ExpectedDevice(deviceId, subOperationId, (failed ? UpgradePhase.Failed : UpgradePhase.Succeeded).Name());
 
             var lifecycle = Lifecycle(firmware, failed).ToList();
             if (random.NextDouble() < options.ReorderRatio)
@@ -118,10 +109,12 @@ public sealed class FleetSchedule
     {
         for (var step = 0; step < 4; step++)
         {
-            yield return firmware ? (FwState, FwSteps[step], step) : (SwState, SwStates[step], step);
+            yield return firmware
+                ? (NotifyTypes.FwUpgradeStateChange, FirmwareUpgradeSteps.All[step], step)
+                : (NotifyTypes.SwUpgradeStateChange, SoftwareUpgradeStates.All[step], step);
         }
 
-        yield return (firmware ? FwResult : SwResult, failed ? "FAIL" : "SUCCESS", 4);
+        yield return (firmware ? NotifyTypes.FwUpgradeResult : NotifyTypes.SwUpgradeResult, failed ? UpgradeResults.Fail : UpgradeResults.Success, 4);
     }
 
     private static byte[] Body(string type, string value, string deviceId, string subOperationId, SimulationOptions options)
@@ -137,29 +130,29 @@ public sealed class FleetSchedule
             json.WriteString("subOperationId", subOperationId);
             switch (type)
             {
-                case SwState:
+                case NotifyTypes.SwUpgradeStateChange:
                     json.WriteString("swUpgradeState", value);
                     break;
-                case FwState:
+                case NotifyTypes.FwUpgradeStateChange:
                     json.WriteString("step", value);
-                    json.WriteString("stepDesc", value switch { "1" => "downloading", "2" => "downloaded", "3" => "updating", _ => "idle" });
+                    json.WriteString("stepDesc", UpgradePhases.StepOf(type, value)?.Name());
                     break;
-                case SwResult:
-                    json.WriteString("curVersion", value == "SUCCESS" ? "2.0.0" : "1.0.0");
+                case NotifyTypes.SwUpgradeResult:
+                    json.WriteString("curVersion", value == UpgradeResults.Success ? "2.0.0" : "1.0.0");
                     json.WriteString("targetVersion", "2.0.0");
                     json.WriteString("sourceVersion", "1.0.0");
                     json.WriteString("swUpgradeResult", value);
                     json.WriteString("upgradeTime", "120");
-                    json.WriteString("resultDesc", value == "SUCCESS" ? "upgrade finished" : "upgrade failed");
-                    json.WriteString("errorCode", value == "SUCCESS" ? "" : "E-SIM-1");
+                    json.WriteString("resultDesc", value == UpgradeResults.Success ? "upgrade finished" : "upgrade failed");
+                    json.WriteString("errorCode", value == UpgradeResults.Success ? "" : "E-SIM-1");
                     json.WriteString("description", "simulated software upgrade");
                     break;
                 default:
-                    json.WriteString("curVersion", value == "SUCCESS" ? "V2" : "V1");
+                    json.WriteString("curVersion", value == UpgradeResults.Success ? "V2" : "V1");
                     json.WriteString("targetVersion", "V2");
                     json.WriteString("sourceVersion", "V1");
                     json.WriteString("status", value);
-                    json.WriteString("statusDesc", value == "SUCCESS" ? "ok" : "failed");
+                    json.WriteString("statusDesc", value == UpgradeResults.Success ? "ok" : "failed");
                     json.WriteNumber("upgradeTime", 95);
                     break;
             }

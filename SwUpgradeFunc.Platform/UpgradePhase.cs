@@ -1,4 +1,4 @@
-namespace SwUpgradeFunc.Upgrades;
+namespace SwUpgradeFunc.Platform;
 
 /// <summary>
 /// Where a sub-task stands. The state pushes move it forward through the lifecycle
@@ -22,6 +22,7 @@ public static class UpgradePhases
     public static bool IsSettled(this UpgradePhase phase) => phase is UpgradePhase.Succeeded or UpgradePhase.Failed;
 
     /// <summary>The JSON and storage name of a phase (camelCase).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value that is no phase: it must never be counted as one.</exception>
     public static string Name(this UpgradePhase phase) => phase switch
     {
         UpgradePhase.Downloading => "downloading",
@@ -29,7 +30,8 @@ public static class UpgradePhases
         UpgradePhase.Updating => "updating",
         UpgradePhase.Idle => "idle",
         UpgradePhase.Succeeded => "succeeded",
-        _ => "failed",
+        UpgradePhase.Failed => "failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "Not an upgrade phase."),
     };
 
     public static IReadOnlyList<UpgradePhase> All { get; } = Enum.GetValues<UpgradePhase>();
@@ -43,4 +45,34 @@ public static class UpgradePhases
     public static string NameOrNone(this UpgradePhase? phase) => phase?.Name() ?? None;
 
     public static UpgradePhase? Parse(string? name) => All.Cast<UpgradePhase?>().FirstOrDefault(p => p!.Value.Name() == name);
+
+    /// <summary>The lifecycle step a state push's value names, or null for a value outside the contract.</summary>
+    public static UpgradePhase? StepOf(string notifyType, string? value) => notifyType switch
+    {
+        NotifyTypes.SwUpgradeStateChange => value switch
+        {
+            SoftwareUpgradeStates.Downloading => UpgradePhase.Downloading,
+            SoftwareUpgradeStates.Downloaded => UpgradePhase.Downloaded,
+            SoftwareUpgradeStates.Updating => UpgradePhase.Updating,
+            SoftwareUpgradeStates.Idle => UpgradePhase.Idle,
+            _ => null,
+        },
+        NotifyTypes.FwUpgradeStateChange => value?.Trim() switch
+        {
+            FirmwareUpgradeSteps.Downloading => UpgradePhase.Downloading,
+            FirmwareUpgradeSteps.Downloaded => UpgradePhase.Downloaded,
+            FirmwareUpgradeSteps.Updating => UpgradePhase.Updating,
+            FirmwareUpgradeSteps.Idle => UpgradePhase.Idle,
+            _ => null,
+        },
+        _ => null,
+    };
+
+    /// <summary>The phase a result value settles a sub-task in (any casing), or null for a value outside the contract.</summary>
+    public static UpgradePhase? SettledBy(string? result) => UpgradeResults.Normalize(result) switch
+    {
+        UpgradeResults.Success => UpgradePhase.Succeeded,
+        UpgradeResults.Fail => UpgradePhase.Failed,
+        _ => null,
+    };
 }
