@@ -32,12 +32,18 @@ public static class CallbackUrl
         {
             if (!allowHttp)
             {
-                throw new InvalidCallbackUrlException($"The callback URL '{url}' uses http. The platform would push notifications unencrypted; use https, or pass --allow-http-callback if this is really intended.");
+                throw new InvalidCallbackUrlException($"The callback URL '{url}' uses http: the platform would push notifications unencrypted.")
+                {
+                    Fix = PlatformFix.CallbackUrlScheme,
+                };
             }
         }
         else if (uri.Scheme != Uri.UriSchemeHttps)
         {
-            throw new InvalidCallbackUrlException($"The callback URL '{url}' has the scheme '{uri.Scheme}'; only https (or http with --allow-http-callback) is accepted.");
+            throw new InvalidCallbackUrlException($"The callback URL '{url}' has the scheme '{uri.Scheme}'; only https, or http where explicitly allowed, is accepted.")
+            {
+                Fix = PlatformFix.CallbackUrlScheme,
+            };
         }
 
         if (string.IsNullOrEmpty(uri.Host))

@@ -82,22 +82,34 @@ public sealed partial class HuaweiIotPlatformClient : IDisposable
     {
         if (options.BaseUrl is null || !options.BaseUrl.IsAbsoluteUri)
         {
-            throw new PlatformConfigurationException("The platform URL is missing: set SWUPGRADE_PLATFORM_URL or --platform-url, e.g. https://platform.example.com:8743.");
+            throw new PlatformConfigurationException("The platform URL is missing; it is the northbound base URL, e.g. https://platform.example.com:8743.")
+            {
+                Fix = PlatformFix.PlatformUrl,
+            };
         }
 
         if (options.BaseUrl.Scheme != Uri.UriSchemeHttps)
         {
-            throw new PlatformConfigurationException($"The platform URL '{options.BaseUrl}' must use https.");
+            throw new PlatformConfigurationException($"The platform URL '{options.BaseUrl}' must use https.")
+            {
+                Fix = PlatformFix.PlatformUrl,
+            };
         }
 
         if (string.IsNullOrWhiteSpace(options.AppId))
         {
-            throw new PlatformConfigurationException("The application id is missing: set SWUPGRADE_APP_ID or --app-id.");
+            throw new PlatformConfigurationException("The application id is missing.")
+            {
+                Fix = PlatformFix.AppId,
+            };
         }
 
         if (string.IsNullOrEmpty(options.Secret))
         {
-            throw new PlatformConfigurationException("The application secret is missing: set SWUPGRADE_APP_SECRET.");
+            throw new PlatformConfigurationException("The application secret is missing.")
+            {
+                Fix = PlatformFix.AppSecret,
+            };
         }
 
         var text = options.BaseUrl.GetLeftPart(UriPartial.Path);
@@ -461,12 +473,18 @@ public sealed partial class HuaweiIotPlatformClient : IDisposable
         }
         catch (HttpRequestException e) when (IsTlsFailure(e))
         {
-            var reason = _tls?.LastFailure ?? Innermost(e);
-            throw new PlatformTlsException($"The TLS connection to {_baseUrl.Authority} failed: {reason}.", e);
+            var failure = _tls?.LastFailure;
+            throw new PlatformTlsException($"The TLS connection to {_baseUrl.Authority} failed: {failure?.Reason ?? Innermost(e)}.", e)
+            {
+                Fix = failure?.Fix,
+            };
         }
         catch (HttpRequestException e) when (_tls is { HasClientCertificate: false, ClientCertificateRequested: true })
         {
-            throw new PlatformTlsException($"The platform at {_baseUrl.Authority} asked for a client certificate and closed the connection without one ({Innermost(e)}): pass the PKCS#12 file with --client-cert or SWUPGRADE_CLIENT_CERT_FILE.", e);
+            throw new PlatformTlsException($"The platform at {_baseUrl.Authority} asked for a client certificate and closed the connection without one ({Innermost(e)}).", e)
+            {
+                Fix = PlatformFix.ClientCertificate,
+            };
         }
         catch (HttpRequestException e) when (_tls is { HasClientCertificate: true, ClientCertificateOffered: true } && !Volatile.Read(ref _answered))
         {
@@ -476,7 +494,10 @@ public sealed partial class HuaweiIotPlatformClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} could not be reached: {Innermost(e)}. Check SWUPGRADE_PLATFORM_URL and the network.", e);
+            throw new PlatformUnreachableException($"The platform at {_baseUrl.Authority} could not be reached: {Innermost(e)}.", e)
+            {
+                Fix = PlatformFix.PlatformUrl,
+            };
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

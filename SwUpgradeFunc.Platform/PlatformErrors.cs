@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace SwUpgradeFunc.Platform;
 
-/// <summary>The platform's error codes, and the typed exception with advice each one becomes.</summary>
+/// <summary>The platform's error codes, and the typed exception each one becomes.</summary>
 public static class PlatformErrors
 {
     public const string WrongCredentials = "100208";
@@ -58,7 +58,7 @@ public static class PlatformErrors
         var said = Said(status, code, description);
         return new PlatformThrottledException(status, code, description, string.Create(
             CultureInfo.InvariantCulture,
-            $"{operation} failed: the platform was still throttled after {tries} tries over {elapsed.TotalSeconds:0} s ({said}). It allows 100 application calls per minute: wait a minute and run the command again."));
+            $"{operation} failed: the platform was still throttled after {tries} tries over {elapsed.TotalSeconds:0} s ({said}). It allows 100 application calls per minute: wait a minute and try again."));
     }
 
     /// <summary>100227 with what the list shows: the URL(s) that hold the notify type now.</summary>
@@ -73,11 +73,13 @@ public static class PlatformErrors
             1 => $"{notifyType} is already subscribed to {holders[0]}",
             _ => $"{notifyType} is already subscribed to {string.Join(" and ", holders)}",
         };
-        var delete = holders.Count == 1
-            ? $"swupgrade subscriptions delete --notify-type {notifyType} --callback-url {holders[0]}"
-            : $"swupgrade subscriptions delete --notify-type {notifyType}";
         return new AlreadySubscribedException(conflict.HttpStatus, conflict.ErrorCode, conflict.ErrorDescription,
-            $"{operation} to {callbackUrl} failed ({said}): {now}. To move it, delete the old one ('{delete}'), then subscribe again.");
+            $"{operation} to {callbackUrl} failed ({said}): {now}.")
+        {
+            Fix = PlatformFix.ExistingSubscription,
+            NotifyType = notifyType,
+            Holders = [.. holders],
+        };
     }
 
     private static string Said(int status, string? code, string? description) => string.Create(
@@ -93,27 +95,33 @@ public static class PlatformErrors
         return code switch
         {
             WrongCredentials => new PlatformAuthenticationException(status, code, description, Msg(
-                "The platform rejected the appId or secret: check SWUPGRADE_APP_ID and SWUPGRADE_APP_SECRET (or --app-id / --app-secret).")),
+                "The platform rejected the appId or secret."))
+            { Fix = PlatformFix.AppIdAndSecret },
             AppFrozen => new PlatformAuthenticationException(status, code, description, Msg(
                 "The application is frozen on the platform: ask the platform administrator to unfreeze it.")),
             AppDoesNotExist => new PlatformAuthenticationException(status, code, description, Msg(
-                "The platform does not know this application: check SWUPGRADE_APP_ID.")),
+                "The platform does not know this application."))
+            { Fix = PlatformFix.AppId },
             InvalidToken => new PlatformAuthenticationException(status, code, description, Msg(
-                "The platform rejected the access token even after a fresh login: check SWUPGRADE_APP_ID, and that no other client logs in with the same application at the same time (only the newest token is valid).")),
+                "The platform rejected the access token even after a fresh login: the appId may be wrong, or another client logs in with the same application at the same time (only the newest token is valid)."))
+            { Fix = PlatformFix.AppId },
             AppNotAuthorized => new PlatformAuthenticationException(status, code, description, Msg(
                 "The application is not authorized for this API: ask the platform administrator to grant it.")),
             Throttled => new PlatformThrottledException(status, code, description, Msg(
-                "The platform allows 100 application calls per minute and kept throttling after back-off: wait a minute and run the command again.")),
+                "The platform allows 100 application calls per minute and kept throttling after back-off: wait a minute and try again.")),
             CallbackUrlIllegal => new CallbackUrlRejectedException(status, code, description, Msg(
                 $"The platform rejected the callback URL{(callbackUrl is null ? string.Empty : " '" + callbackUrl + "'")}: it must be https://host:port/path, reachable from the platform, and all subscriptions of one application must use the same host and port.")),
             AlreadySubscribed => new AlreadySubscribedException(status, code, description, Msg(
-                "The notify type is already subscribed: list the subscriptions with 'swupgrade subscriptions list', delete the old one, then subscribe again.")),
+                "The notify type is already subscribed."))
+            { Fix = PlatformFix.ExistingSubscription },
             InvalidInput or MissingParameter => new PlatformApiException(status, code, description, Msg(
                 "The platform rejected the request as invalid: check the notify type and callback URL.")),
             _ when status == 401 => new PlatformAuthenticationException(status, code, description, Msg(
-                "The platform rejected the credentials: check SWUPGRADE_APP_ID and SWUPGRADE_APP_SECRET.")),
+                "The platform rejected the credentials."))
+            { Fix = PlatformFix.AppIdAndSecret },
             _ when status == 404 => new PlatformApiException(status, code, description, Msg(
-                "Nothing was found: check the subscription id with 'swupgrade subscriptions list'.")),
+                "Nothing was found."))
+            { Fix = PlatformFix.SubscriptionId },
             _ when status >= 500 => new PlatformApiException(status, code, description, Msg(
                 "The platform had an internal error: try again later.")),
             _ => new PlatformApiException(status, code, description, Msg(

@@ -1,5 +1,39 @@
 namespace SwUpgradeFunc.Platform;
 
+/// <summary>
+/// What a caller should change to get past a failure. The library's messages say what failed in neutral words; the CLI and
+/// the function app read settings under different names, so each turns this hint into advice in its own names.
+/// </summary>
+public enum PlatformFix
+{
+    /// <summary>The platform's base URL (missing, not https, or the platform cannot be reached there).</summary>
+    PlatformUrl,
+
+    /// <summary>The application id.</summary>
+    AppId,
+
+    /// <summary>The application secret.</summary>
+    AppSecret,
+
+    /// <summary>The application id or the secret: the platform does not say which one it rejected.</summary>
+    AppIdAndSecret,
+
+    /// <summary>The CA file that the platform's server certificate must chain to.</summary>
+    CaFile,
+
+    /// <summary>The client certificate (PKCS#12 file and its password).</summary>
+    ClientCertificate,
+
+    /// <summary>The callback URL's scheme: https, or http only when explicitly allowed.</summary>
+    CallbackUrlScheme,
+
+    /// <summary>An existing subscription holds the notify type; see <see cref="AlreadySubscribedException"/> for which.</summary>
+    ExistingSubscription,
+
+    /// <summary>The subscription id given to a delete.</summary>
+    SubscriptionId,
+}
+
 /// <summary>Base of every failure the platform client reports. Messages never contain secrets.</summary>
 public class PlatformException : Exception
 {
@@ -16,6 +50,9 @@ public class PlatformException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>The setting or input to change, when the failure points at one; null when there is nothing of the caller's to fix.</summary>
+    public PlatformFix? Fix { get; init; }
 }
 
 /// <summary>The callback URL failed the local checks; nothing was sent.</summary>
@@ -197,6 +234,12 @@ public sealed class AlreadySubscribedException : PlatformApiException
         : base(httpStatus, errorCode, errorDescription, message)
     {
     }
+
+    /// <summary>The notify type that is taken, when known.</summary>
+    public string? NotifyType { get; init; }
+
+    /// <summary>The callback URLs the subscription list shows for <see cref="NotifyType"/>; empty when not looked up or not shown.</summary>
+    public IReadOnlyList<string> Holders { get; init; } = [];
 }
 
 /// <summary>A local setting is missing or unusable (CA file, client certificate, base URL); nothing was sent.</summary>

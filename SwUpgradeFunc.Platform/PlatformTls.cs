@@ -14,7 +14,7 @@ internal sealed class PlatformTls : IDisposable
 {
     private readonly X509Certificate2Collection _extraRoots = [];
     private readonly X509Certificate2Collection _clientCertificates = [];
-    private string? _lastFailure;
+    private TlsFailure? _lastFailure;
     private bool _clientCertificateRequested;
     private bool _clientCertificateOffered;
 
@@ -33,7 +33,10 @@ internal sealed class PlatformTls : IDisposable
             }
             catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
             {
-                throw new PlatformConfigurationException($"The CA file '{options.CaFile}' could not be read as PEM or DER certificates: {e.Message}", e);
+                throw new PlatformConfigurationException($"The CA file '{options.CaFile}' could not be read as PEM or DER certificates: {e.Message}", e)
+                {
+                    Fix = PlatformFix.CaFile,
+                };
             }
         }
 
@@ -47,21 +50,27 @@ internal sealed class PlatformTls : IDisposable
             catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
             {
                 // The exception text can name the file but never the password.
-                throw new PlatformConfigurationException($"The client certificate '{options.ClientCertificateFile}' could not be loaded as PKCS#12: wrong password or not a PKCS#12 file.", e);
+                throw new PlatformConfigurationException($"The client certificate '{options.ClientCertificateFile}' could not be loaded as PKCS#12: wrong password or not a PKCS#12 file.", e)
+                {
+                    Fix = PlatformFix.ClientCertificate,
+                };
             }
 
             if (!cert.HasPrivateKey)
             {
                 cert.Dispose();
-                throw new PlatformConfigurationException($"The client certificate '{options.ClientCertificateFile}' has no private key.");
+                throw new PlatformConfigurationException($"The client certificate '{options.ClientCertificateFile}' has no private key.")
+                {
+                    Fix = PlatformFix.ClientCertificate,
+                };
             }
 
             _clientCertificates.Add(cert);
         }
     }
 
-    /// <summary>The reason the last server certificate was refused, for the error message.</summary>
-    public string? LastFailure => Volatile.Read(ref _lastFailure);
+    /// <summary>Why the last server certificate was refused, and what setting would fix it, for the error.</summary>
+    public TlsFailure? LastFailure => Volatile.Read(ref _lastFailure);
 
     /// <summary>Whether a server asked for a client certificate during a handshake.</summary>
     public bool ClientCertificateRequested => Volatile.Read(ref _clientCertificateRequested);
@@ -121,17 +130,17 @@ internal sealed class PlatformTls : IDisposable
 
         if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
         {
-            return Fail("the server presented no certificate");
+            return Fail("the server presented no certificate", null);
         }
 
         if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
         {
-            return Fail("the server certificate does not match the host name in the platform URL");
+            return Fail("the server certificate does not match the host name in the platform URL", PlatformFix.PlatformUrl);
         }
 
         if (_extraRoots.Count == 0)
         {
-            return Fail("the server certificate is not trusted by this machine; pass the platform's CA file with --ca-file or SWUPGRADE_CA_FILE");
+            return Fail("the server certificate is not trusted by this machine, and no CA file is configured", PlatformFix.CaFile);
         }
 
         // Only chain errors are left: build the chain again, ending at the configured CA instead of the system roots.
@@ -157,7 +166,7 @@ internal sealed class PlatformTls : IDisposable
             }
 
             var reasons = string.Join("; ", custom.ChainStatus.Select(s => Describe(s.Status)).Distinct());
-            return Fail($"the server certificate is not trusted by the configured CA file: {reasons}");
+            return Fail($"the server certificate is not trusted by the configured CA file: {reasons}", PlatformFix.CaFile);
         }
         finally
         {
@@ -181,9 +190,9 @@ internal sealed class PlatformTls : IDisposable
         _ => "the chain check failed (" + System.Text.RegularExpressions.Regex.Replace(status.ToString(), "(?<=[a-z])(?=[A-Z])", " ").ToLowerInvariant() + ")",
     };
 
-    private bool Fail(string reason)
+    private bool Fail(string reason, PlatformFix? fix)
     {
-        Volatile.Write(ref _lastFailure, reason);
+        Volatile.Write(ref _lastFailure, new TlsFailure(reason, fix));
         return false;
     }
 
@@ -200,3 +209,6 @@ internal sealed class PlatformTls : IDisposable
         }
     }
 }
+
+/// <summary>Why a server certificate was refused, in words, and the setting that would fix it.</summary>
+internal sealed record TlsFailure(string Reason, PlatformFix? Fix);

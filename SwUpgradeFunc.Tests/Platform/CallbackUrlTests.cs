@@ -1,3 +1,4 @@
+using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
@@ -46,13 +47,24 @@ public sealed class CallbackUrlTests
     [InlineData("app.example.net/push", "'app.example.net/push' is not an absolute URL")]
     [InlineData("file:///tmp/push", "'file:///tmp/push' is not an absolute URL")]
     [InlineData("ftp://app.example.net/push", "has the scheme 'ftp'")]
-    [InlineData("http://app.example.net/push", "--allow-http-callback")]
+    [InlineData("http://app.example.net/push", "uses http: the platform would push notifications unencrypted")]
     [InlineData("https://app.example.net/push#frag", "must not contain a fragment")]
     public void Normalize_SaysWhatIsWrong(string input, string expected)
     {
         var e = Assert.Throws<InvalidCallbackUrlException>(() => CallbackUrl.Normalize(input));
 
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://app.example.net/push")]
+    [InlineData("ftp://app.example.net/push")]
+    public void Normalize_RefusingTheScheme_HintsAtIt_AndTheCliNamesItsFlag(string input)
+    {
+        var e = Assert.Throws<InvalidCallbackUrlException>(() => CallbackUrl.Normalize(input));
+
+        Assert.Equal(PlatformFix.CallbackUrlScheme, e.Fix);
+        Assert.Contains("--allow-http-callback", CliAdvice.Describe(e), StringComparison.Ordinal);
     }
 
     [Fact]

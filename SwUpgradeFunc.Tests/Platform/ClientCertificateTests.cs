@@ -1,4 +1,5 @@
 using SwUpgrade.Cli;
+using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
@@ -52,7 +53,8 @@ public sealed class ClientCertificateTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAnyAsync<PlatformException>(() => client.ListSubscriptionsAsync(null, 0, 10));
         var tls = Assert.IsType<PlatformTlsException>(e);
-        Assert.Contains("--client-cert", tls.Message, StringComparison.Ordinal);
+        Assert.Equal(PlatformFix.ClientCertificate, tls.Fix);
+        Assert.Contains("--client-cert", CliAdvice.Describe(tls), StringComparison.Ordinal);
 
         Assert.Empty(_ctx.Fake.Requests);
     }

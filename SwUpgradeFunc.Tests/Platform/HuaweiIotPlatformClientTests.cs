@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 
@@ -185,7 +186,9 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
 
         Assert.Equal(409, e.HttpStatus);
         Assert.Equal("100227", e.ErrorCode);
-        Assert.Contains("delete the old one", e.Message, StringComparison.Ordinal);
+        Assert.Equal((PlatformFix.ExistingSubscription, "deviceAdded"), (e.Fix, e.NotifyType));
+        Assert.Equal(["https://swupgrade.example.net:443/old"], e.Holders);
+        Assert.Contains("delete the old one", CliAdvice.Describe(e), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -231,8 +234,10 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
 
         Assert.Equal(401, e.HttpStatus);
         Assert.Equal("100208", e.ErrorCode);
-        Assert.Contains("SWUPGRADE_APP_SECRET", e.Message, StringComparison.Ordinal);
+        Assert.Equal(PlatformFix.AppIdAndSecret, e.Fix);
+        Assert.Contains("SWUPGRADE_APP_SECRET", CliAdvice.Describe(e), StringComparison.Ordinal);
         Assert.DoesNotContain(secret, e.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, CliAdvice.Describe(e), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -301,7 +306,8 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
         Assert.Contains("not trusted by this machine", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--ca-file", e.Message, StringComparison.Ordinal);
+        Assert.Equal(PlatformFix.CaFile, e.Fix);
+        Assert.Contains("--ca-file", CliAdvice.Describe(e), StringComparison.Ordinal);
         Assert.Empty(Fake.Requests);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
@@ -94,7 +95,10 @@ public sealed class PlatformFailureTests : IAsyncLifetime
 
         // The socket's own words, not the wrapper's "Connection refused (127.0.0.1:port)".
         var refused = new SocketException((int)SocketError.ConnectionRefused).Message;
-        Assert.Equal($"The platform at 127.0.0.1:{port} could not be reached: {refused}. Check SWUPGRADE_PLATFORM_URL and the network.", e.Message);
+        Assert.Equal($"The platform at 127.0.0.1:{port} could not be reached: {refused}.", e.Message);
+        Assert.Equal(PlatformFix.PlatformUrl, e.Fix);
+        Assert.Equal($"The platform at 127.0.0.1:{port} could not be reached: {refused}. Check SWUPGRADE_PLATFORM_URL (or --platform-url) and the network.",
+            CliAdvice.Describe(e));
     }
 
     [Fact]
@@ -105,9 +109,10 @@ public sealed class PlatformFailureTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
+        Assert.Equal($"The platform at {_ctx.Fake.BaseUrl.Authority} could not be reached: The response ended prematurely.", e.Message);
         Assert.Equal(
-            $"The platform at {_ctx.Fake.BaseUrl.Authority} could not be reached: The response ended prematurely. Check SWUPGRADE_PLATFORM_URL and the network.",
-            e.Message);
+            $"The platform at {_ctx.Fake.BaseUrl.Authority} could not be reached: The response ended prematurely. Check SWUPGRADE_PLATFORM_URL (or --platform-url) and the network.",
+            CliAdvice.Describe(e));
     }
 
     [Fact]
@@ -126,6 +131,8 @@ public sealed class PlatformFailureTests : IAsyncLifetime
     {
         var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.BaseUrl = null!));
 
-        Assert.Contains("SWUPGRADE_PLATFORM_URL", e.Message, StringComparison.Ordinal);
+        Assert.Equal(PlatformFix.PlatformUrl, e.Fix);
+        Assert.Contains("SWUPGRADE_PLATFORM_URL", CliAdvice.Describe(e), StringComparison.Ordinal);
+        Assert.Contains("--platform-url", CliAdvice.Describe(e), StringComparison.Ordinal);
     }
 }

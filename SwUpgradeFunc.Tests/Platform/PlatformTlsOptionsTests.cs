@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
+using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
@@ -79,8 +80,9 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
         var noSecret = Assert.Throws<PlatformConfigurationException>(() =>
             new HuaweiIotPlatformClient(new PlatformClientOptions { BaseUrl = _ctx.Fake.BaseUrl, AppId = "a" }));
 
-        Assert.Contains("SWUPGRADE_APP_ID", noAppId.Message, StringComparison.Ordinal);
-        Assert.Contains("SWUPGRADE_APP_SECRET", noSecret.Message, StringComparison.Ordinal);
+        Assert.Equal((PlatformFix.AppId, PlatformFix.AppSecret), (noAppId.Fix, noSecret.Fix));
+        Assert.Contains("SWUPGRADE_APP_ID", CliAdvice.Describe(noAppId), StringComparison.Ordinal);
+        Assert.Contains("SWUPGRADE_APP_SECRET", CliAdvice.Describe(noSecret), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,12 +2,14 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SwUpgradeFunc.Functions;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Reconciliation;
+using SwUpgradeFunc.Tests.Platform.Fake;
 using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Reconciliation;
@@ -122,5 +124,52 @@ public sealed class ReconcileTimerTests : IAsyncLifetime
         var record = Assert.Single(logger.Collector.GetSnapshot());
         Assert.Contains("https", record.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret-value", record.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASecretThePlatformRejects_IsLogged_NamingTheAppsSettings_NeverTheClis()
+    {
+        _scenario.Platform.Fake.Secret = "rotated-on-the-platform";
+        _time.Advance(TimeSpan.FromHours(2));
+        var logger = new FakeLogger<TaskReconciler>();
+        var reconciler = ActivatorUtilities.CreateInstance<TaskReconciler>(_scenario.Host.Services, logger);
+
+        var run = await reconciler.RunAsync(CancellationToken.None);
+
+        Assert.Equal((true, 1, 0), (run.Ran, run.TasksReconciled, run.Repaired));
+        var failed = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Contains("100208", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("Check Platform__AppId and Platform__AppSecret", failed.Message, StringComparison.Ordinal);
+        AssertNamesNoCliSetting(failed.Message);
+        Assert.DoesNotContain(FakeHuaweiPlatform.DefaultSecret, failed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACaFileThatCannotBeRead_TurnsReconciliationOff_NamingTheAppsSetting_NeverTheClis()
+    {
+        var logger = new FakeLogger<PlatformClientProvider>();
+        using var provider = new PlatformClientProvider(
+            Options.Create(new PlatformOptions
+            {
+                BaseUrl = "https://platform.example.net:8743",
+                AppId = "app-1",
+                AppSecret = "s3cret-value",
+                CaFile = Path.Combine(Path.GetTempPath(), "no-such-platform-ca.pem"),
+            }),
+            TimeProvider.System, logger);
+
+        Assert.Null(provider.Client);
+        var record = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Contains("no-such-platform-ca.pem", record.Message, StringComparison.Ordinal);
+        Assert.Contains("Set Platform__CaFile", record.Message, StringComparison.Ordinal);
+        AssertNamesNoCliSetting(record.Message);
+        Assert.DoesNotContain("s3cret-value", record.Message, StringComparison.Ordinal);
+    }
+
+    private static void AssertNamesNoCliSetting(string message)
+    {
+        Assert.DoesNotContain("SWUPGRADE_", message, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?<![\w-])--[a-z]", message);
+        Assert.DoesNotContain("'swupgrade ", message, StringComparison.Ordinal);
     }
 }

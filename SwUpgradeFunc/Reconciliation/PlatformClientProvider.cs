@@ -40,7 +40,7 @@ public sealed partial class PlatformClientProvider(IOptions<PlatformOptions> opt
 
                 if (!Uri.TryCreate(settings.BaseUrl, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
                 {
-                    LogUnusable("Platform__BaseUrl must be an absolute https URL, e.g. https://platform.example.com:8743");
+                    LogUnusable($"{PlatformAdvice.BaseUrlSetting} must be an absolute https URL, e.g. https://platform.example.com:8743");
                     return null;
                 }
 
@@ -58,8 +58,8 @@ public sealed partial class PlatformClientProvider(IOptions<PlatformOptions> opt
                 }
                 catch (PlatformConfigurationException ex)
                 {
-                    // The message names the setting, never the secret.
-                    LogUnusable(ex.Message);
+                    // The advice names the app's setting; neither it nor the message ever holds the secret.
+                    LogUnusable(PlatformAdvice.Describe(ex));
                 }
 
                 return _client;

@@ -47,17 +47,17 @@ public sealed class PlatformOptions
         var missing = new List<string>();
         if (string.IsNullOrWhiteSpace(BaseUrl))
         {
-            missing.Add("Platform__BaseUrl");
+            missing.Add(PlatformAdvice.BaseUrlSetting);
         }
 
         if (string.IsNullOrWhiteSpace(AppId))
         {
-            missing.Add("Platform__AppId");
+            missing.Add(PlatformAdvice.AppIdSetting);
         }
 
         if (string.IsNullOrEmpty(AppSecret))
         {
-            missing.Add("Platform__AppSecret");
+            missing.Add(PlatformAdvice.AppSecretSetting);
         }
 
         return missing;

@@ -70,7 +70,7 @@ public sealed partial class TaskReconciler(
             {
                 // One task's failure (unknown on the platform, throttled after back-off, unreachable) does not stop the others.
                 calls++;
-                LogTaskFailed(operationId, ex.Message);
+                LogTaskFailed(operationId, PlatformAdvice.Describe(ex));
             }
 
             _lastReconciled[operationId] = now;

@@ -83,7 +83,8 @@ public static class CommandRunner
 
     private static async Task<int> FailAsync(CliContext context, bool json, int exitCode, string kind, Exception error, PlatformApiException? api)
     {
-        await context.Stderr.WriteLineAsync("swupgrade: error: " + error.Message).ConfigureAwait(false);
+        var message = error is PlatformException platform ? CliAdvice.Describe(platform) : error.Message;
+        await context.Stderr.WriteLineAsync("swupgrade: error: " + message).ConfigureAwait(false);
         if (json)
         {
             var node = new JsonObject
@@ -95,7 +96,7 @@ public static class CommandRunner
                     ["exitCode"] = exitCode,
                     ["httpStatus"] = api?.HttpStatus,
                     ["platformCode"] = api?.ErrorCode,
-                    ["message"] = error.Message,
+                    ["message"] = message,
                 },
             };
             await context.Stdout.WriteLineAsync(node.ToJsonString(JsonOutput)).ConfigureAwait(false);
