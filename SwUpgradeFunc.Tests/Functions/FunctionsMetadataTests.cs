@@ -114,7 +114,7 @@ public class FunctionsMetadataTests
 
         Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
         Assert.Equal("0 * * * * *", trigger["schedule"]!.GetValue<string>());
-        Assert.Equal("SwUpgradeFunc.Functions.ReconcileTimerFunction.Run", Function("Reconcile")["entryPoint"]!.GetValue<string>());
+        Assert.Equal("SwUpgradeFunc.Functions.ReconciliationTimerFunction.Run", Function("Reconcile")["entryPoint"]!.GetValue<string>());
     }
 
     [Fact]

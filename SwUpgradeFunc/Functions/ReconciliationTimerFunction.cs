@@ -4,7 +4,7 @@ using SwUpgradeFunc.Reconciliation;
 namespace SwUpgradeFunc.Functions;
 
 /// <summary>The reconciliation timer: fires every minute, reconciles on the minutes that are multiples of Reconcile__IntervalMinutes.</summary>
-public sealed class ReconcileTimerFunction(TaskReconciler reconciler, TimeProvider time)
+public sealed class ReconciliationTimerFunction(TaskReconciler reconciler, TimeProvider time)
 {
     /// <summary>Every minute, at second 0 (six-field CRON); the interval is checked in code so that it stays a plain setting.</summary>
     public const string Schedule = "0 * * * * *";
