@@ -29,7 +29,7 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))
+        services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Not validated on start: without (usable) platform settings only reconciliation is off, never the receiver.

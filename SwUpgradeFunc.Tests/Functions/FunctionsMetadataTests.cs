@@ -46,7 +46,27 @@ public class FunctionsMetadataTests
         // it against the app settings as it is written.
         Assert.Equal("%NotificationsQueueName%", trigger["queueName"]!.GetValue<string>());
         Assert.Equal("SwUpgradeStorage", trigger["connection"]!.GetValue<string>());
-        Assert.Equal("String", trigger["dataType"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ProcessNotification_BindsTheQueueMessage_ThroughTheWorkersDeferredBinding()
+    {
+        // The function takes a QueueMessage: the host then hands over the whole message (decoded text, id, dequeue
+        // count) for the worker's converter instead of a string, which is what supportsDeferredBinding and the absent
+        // dataType tell it. Anything else in this binding would change how the host binds it.
+        var expected = JsonNode.Parse("""
+            {
+              "name": "message",
+              "direction": "In",
+              "type": "queueTrigger",
+              "queueName": "%NotificationsQueueName%",
+              "connection": "SwUpgradeStorage",
+              "properties": { "supportsDeferredBinding": "True" }
+            }
+            """);
+
+        Assert.True(JsonNode.DeepEquals(expected, Trigger("ProcessNotification")), Trigger("ProcessNotification").ToJsonString());
+        Assert.Single(Function("ProcessNotification")["bindings"]!.AsArray());
     }
 
     [Theory]
@@ -94,7 +114,7 @@ public class FunctionsMetadataTests
 
         Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
         Assert.Equal("0 * * * * *", trigger["schedule"]!.GetValue<string>());
-        Assert.Equal("SwUpgradeFunc.Functions.ReconcileTimerFunction.Run", Function("Reconcile")["entryPoint"]!.GetValue<string>());
+        Assert.Equal("SwUpgradeFunc.Functions.ReconciliationTimerFunction.Run", Function("Reconcile")["entryPoint"]!.GetValue<string>());
     }
 
     [Fact]

@@ -52,8 +52,8 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     }
 
     /// <summary>The queue trigger function, created as the worker would create it.</summary>
-    public Task InvokeProcessNotification(string message, Microsoft.Azure.Functions.Worker.FunctionContext context) =>
-        ActivatorUtilities.CreateInstance<ProcessNotificationFunction>(_app.Services).Run(message, context, CancellationToken.None);
+    public Task InvokeProcessNotification(Azure.Storage.Queues.Models.QueueMessage message) =>
+        ActivatorUtilities.CreateInstance<ProcessNotificationFunction>(_app.Services).Run(message, CancellationToken.None);
 
     public static async Task<FunctionsTestHost> StartAsync(
         IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)

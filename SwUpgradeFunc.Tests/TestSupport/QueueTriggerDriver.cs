@@ -1,15 +1,15 @@
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
-using Microsoft.Azure.Functions.Worker;
+using Azure.Storage.Queues.Models;
 
 namespace SwUpgradeFunc.Tests.TestSupport;
 
 /// <summary>
 /// Stands in for the Functions host's queue listener, which cannot run here: it receives the raw messages from
-/// Azurite, decodes them as host.json's messageEncoding tells the host to, passes the text and the trigger metadata
-/// (Id, DequeueCount) to the function, deletes a message on success, and after maxDequeueCount failures moves it to
-/// the poison queue as the host does.
+/// Azurite, decodes them as host.json's messageEncoding tells the host to, passes the function a message holding the
+/// decoded text with the message's id and dequeue count (as the worker's QueueMessage binding does), deletes a message
+/// on success, and after maxDequeueCount failures moves it to the poison queue as the host does.
 /// </summary>
 public sealed class QueueTriggerDriver
 {
@@ -31,7 +31,7 @@ public sealed class QueueTriggerDriver
     public int Failures { get; private set; }
 
     /// <summary>Runs until the queue is empty; returns the number of successful invocations.</summary>
-    public async Task<int> DrainAsync(Func<string, FunctionContext, Task> function, int parallelism = 1)
+    public async Task<int> DrainAsync(Func<QueueMessage, Task> function, int parallelism = 1)
     {
         await _queue.CreateIfNotExistsAsync();
         var succeeded = 0;
@@ -54,14 +54,11 @@ public sealed class QueueTriggerDriver
                     var text = _encoding == "base64"
                         ? Encoding.UTF8.GetString(Convert.FromBase64String(message.Body.ToString()))
                         : message.Body.ToString();
-                    var context = new TestFunctionContext(new Dictionary<string, object?>
-                    {
-                        ["Id"] = message.MessageId,
-                        ["DequeueCount"] = message.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    });
+                    var decoded = QueuesModelFactory.QueueMessage(message.MessageId, message.PopReceipt, text, message.DequeueCount,
+                        message.NextVisibleOn, message.InsertedOn, message.ExpiresOn);
                     try
                     {
-                        await function(text, context);
+                        await function(decoded);
                         Interlocked.Increment(ref succeeded);
                         await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
                     }

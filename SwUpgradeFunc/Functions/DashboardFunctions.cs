@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using SwUpgradeFunc.Dashboard;
+using SwUpgradeFunc.Http;
 
 namespace SwUpgradeFunc.Functions;
 
@@ -33,7 +34,7 @@ public sealed class DashboardFunctions
         var asset = name is null ? null : _assets.Find(name);
         if (asset is null)
         {
-            return HttpAnswer.Problem(StatusCodes.Status404NotFound, "unknown-asset", "Not found",
+            return HttpAnswer.Problem(StatusCodes.Status404NotFound, ProblemReasons.UnknownAsset, "Not found",
                 "The dashboard has no file of this name.");
         }
 

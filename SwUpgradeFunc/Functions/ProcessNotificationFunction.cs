@@ -1,4 +1,4 @@
-using System.Globalization;
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Storage;
@@ -6,21 +6,19 @@ using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Functions;
 
-/// <summary>The notifications queue's trigger; the host decodes the base64 message (host.json messageEncoding).</summary>
+/// <summary>
+/// The notifications queue's trigger. The host's queue client decodes the base64 message (host.json messageEncoding)
+/// before handing the message over, so <see cref="QueueMessage.MessageText"/> is the envelope's JSON; binding the
+/// message itself gives its id and dequeue count typed, not as trigger metadata strings.
+/// </summary>
 public sealed class ProcessNotificationFunction(NotificationProcessor processor)
 {
     [Function("ProcessNotification")]
     public async Task Run(
-        [QueueTrigger(NotificationQueueOptions.QueueNameBinding, Connection = StorageConnection.Name)] string message,
-        FunctionContext context,
+        [QueueTrigger(NotificationQueueOptions.QueueNameBinding, Connection = StorageConnection.Name)] QueueMessage message,
         CancellationToken cancellationToken)
     {
-        var data = context.BindingContext.BindingData;
-        var id = data.TryGetValue("Id", out var idValue) ? idValue?.ToString() : null;
-        var dequeueCount = data.TryGetValue("DequeueCount", out var countValue) &&
-                           long.TryParse(countValue?.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count)
-            ? count
-            : 1;
-        await processor.ProcessAsync(message, id ?? context.InvocationId, dequeueCount, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(message);
+        await processor.ProcessAsync(message.MessageText, message.MessageId, message.DequeueCount, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using SwUpgradeFunc.Http;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Upgrades;
 
@@ -16,97 +17,71 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
     public const int MaxTaskPageSize = 100;
 
     [Function("ListUpgrades")]
-    public async Task<IActionResult> ListUpgrades(
+    public Task<IActionResult> ListUpgrades(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var errors = new List<FieldError>();
-        var query = StatusQuery.Parse(request.Query, DefaultTaskPageSize, MaxTaskPageSize, store.DefaultStalledAfter, phaseAllowed: false, errors);
-        if (errors.Count > 0)
-        {
-            return InvalidQuery(errors);
-        }
-
-        try
-        {
-            var list = await store.ListTasksAsync(query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken).ConfigureAwait(false);
-            return HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(list, UpgradesJsonContext.Default.TaskList));
-        }
-        catch (InvalidContinuationTokenException ex)
-        {
-            return InvalidToken(ex);
-        }
-    }
+        CancellationToken cancellationToken) =>
+        AnswerAsync(request, DefaultTaskPageSize, MaxTaskPageSize, phaseAllowed: false,
+            async query => await store.ListTasksAsync(query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken)
+                .ConfigureAwait(false),
+            (_, list) => HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(list, UpgradesJsonContext.Default.TaskList)));
 
     [Function("GetUpgradeProgress")]
-    public async Task<IActionResult> GetUpgradeProgress(
+    public Task<IActionResult> GetUpgradeProgress(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}")] HttpRequest request,
         string operationId,
-        CancellationToken cancellationToken)
-    {
-        var errors = new List<FieldError>();
-        var query = StatusQuery.Parse(request.Query, DefaultPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: false, errors);
-        if (errors.Count > 0)
-        {
-            return InvalidQuery(errors);
-        }
-
-        TaskProgress? progress;
-        try
-        {
-            progress = await store.GetTaskAsync(operationId, query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (InvalidContinuationTokenException ex)
-        {
-            return InvalidToken(ex);
-        }
-
-        return progress is null
-            ? UnknownOperation()
-            : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(progress, UpgradesJsonContext.Default.TaskProgress));
-    }
+        CancellationToken cancellationToken) =>
+        AnswerAsync(request, DefaultPageSize, MaxPageSize, phaseAllowed: false,
+            query => store.GetTaskAsync(operationId, query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken),
+            (_, progress) => HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(progress, UpgradesJsonContext.Default.TaskProgress)));
 
     [Function("ListUpgradeSubTasks")]
     public Task<IActionResult> ListUpgradeSubTasks(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}/subtasks")] HttpRequest request,
         string operationId,
         CancellationToken cancellationToken) =>
-        AnswerSubTasksAsync(request, operationId, DefaultPageSize,
-            (_, page) => HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(page, UpgradesJsonContext.Default.SubTaskPage)), cancellationToken);
+        AnswerAsync(request, DefaultPageSize, MaxPageSize, phaseAllowed: true,
+            query => ReadSubTasksAsync(operationId, query, cancellationToken),
+            (_, page) => HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(page, UpgradesJsonContext.Default.SubTaskPage)));
 
     [Function("ExportUpgradeSubTasksCsv")]
     public Task<IActionResult> ExportUpgradeSubTasksCsv(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/upgrades/{operationId}/subtasks.csv")] HttpRequest request,
         string operationId,
         CancellationToken cancellationToken) =>
-        AnswerSubTasksAsync(request, operationId, MaxPageSize,
+        AnswerAsync(request, MaxPageSize, MaxPageSize, phaseAllowed: true,
+            query => ReadSubTasksAsync(operationId, query, cancellationToken),
             (query, first) => new CsvAnswer(first, token => store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, token,
-                query.StalledAfter, cancellationToken)), cancellationToken);
+                query.StalledAfter, cancellationToken)));
 
-    /// <summary>Validates the list's query and reads its first page; <paramref name="answer"/> turns that page into the response.</summary>
-    private async Task<IActionResult> AnswerSubTasksAsync(HttpRequest request, string operationId, int defaultPageSize,
-        Func<StatusQuery, SubTaskPage, IActionResult> answer, CancellationToken cancellationToken)
+    private Task<SubTaskPage?> ReadSubTasksAsync(string operationId, StatusQuery query, CancellationToken cancellationToken) =>
+        store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken);
+
+    /// <summary>
+    /// The status routes' one way of answering: a bad query is a 400 naming every bad parameter, before anything is read;
+    /// a token the store refuses is a 400 naming <c>continuationToken</c>; nothing recorded for the task is a 404.
+    /// </summary>
+    private async Task<IActionResult> AnswerAsync<T>(HttpRequest request, int defaultPageSize, int maxPageSize, bool phaseAllowed,
+        Func<StatusQuery, Task<T?>> read, Func<StatusQuery, T, IActionResult> answer)
+        where T : class
     {
         var errors = new List<FieldError>();
-        var query = StatusQuery.Parse(request.Query, defaultPageSize, MaxPageSize, store.DefaultStalledAfter, phaseAllowed: true, errors);
+        var query = StatusQuery.Parse(request.Query, defaultPageSize, maxPageSize, store.DefaultStalledAfter, phaseAllowed, errors);
         if (errors.Count > 0)
         {
             return InvalidQuery(errors);
         }
 
-        SubTaskPage? page;
+        T? found;
         try
         {
-            page = await store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, query.ContinuationToken, query.StalledAfter,
-                cancellationToken).ConfigureAwait(false);
+            found = await read(query).ConfigureAwait(false);
         }
         catch (InvalidContinuationTokenException ex)
         {
             return InvalidToken(ex);
         }
 
-        return page is null ? UnknownOperation() : answer(query, page);
+        return found is null ? UnknownOperation() : answer(query, found);
     }
 
     [Function("GetDeviceUpgrades")]
@@ -117,18 +92,18 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
     {
         var upgrades = await store.GetDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false);
         return upgrades is null
-            ? HttpAnswer.Problem(404, "unknown-device", "Unknown device", "No upgrade push has been recorded for this deviceId.")
+            ? HttpAnswer.Problem(404, ProblemReasons.UnknownDevice, "Unknown device", "No upgrade push has been recorded for this deviceId.")
             : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(upgrades, UpgradesJsonContext.Default.DeviceUpgrades));
     }
 
     private static HttpAnswer InvalidQuery(List<FieldError> errors) =>
-        HttpAnswer.Problem(400, "invalid-query", "Invalid query parameters",
+        HttpAnswer.Problem(400, ProblemReasons.InvalidQuery, "Invalid query parameters",
             string.Join("; ", errors.Select(e => $"{e.Field} {e.Problem}")), errors);
 
     private static HttpAnswer InvalidToken(InvalidContinuationTokenException ex) =>
-        HttpAnswer.Problem(400, "invalid-continuation-token", "Invalid continuation token", ex.Message,
+        HttpAnswer.Problem(400, ProblemReasons.InvalidContinuationToken, "Invalid continuation token", ex.Message,
             [new FieldError("continuationToken", ex.Message)]);
 
     private static HttpAnswer UnknownOperation() =>
-        HttpAnswer.Problem(404, "unknown-operation", "Unknown upgrade task", "No push has been recorded for this operationId.");
+        HttpAnswer.Problem(404, ProblemReasons.UnknownOperation, "Unknown upgrade task", "No push has been recorded for this operationId.");
 }

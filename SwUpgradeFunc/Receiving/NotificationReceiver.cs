@@ -1,8 +1,7 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Http;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Observability;
 
@@ -40,33 +39,16 @@ public sealed partial class NotificationReceiver
     public async Task<ReceiveResult> ReceiveAsync(
         string? contentType, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
-        if (!IsJson(contentType, out var mediaProblem))
+        if (!JsonContentType.IsJson(contentType, out var mediaProblem))
         {
-            return Reject(null, ReceiveResult.Rejected(415, "unsupported-media-type", "Unsupported media type", mediaProblem));
+            return Reject(null, ReceiveResult.Rejected(415, ProblemReasons.UnsupportedMediaType, "Unsupported media type", mediaProblem));
         }
 
         var max = _options.MaxBodyBytes;
-        if (contentLength > max)
-        {
-            return Reject(null, TooLarge(max));
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(max + 1);
-        try
-        {
-            var length = await ReadUpToAsync(body, buffer, max + 1, cancellationToken).ConfigureAwait(false);
-            if (length > max)
-            {
-                return Reject(null, TooLarge(max));
-            }
-
-            return await HandleAsync(NotificationParser.Parse(buffer.AsSpan(0, length)), cancellationToken)
-                .ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var read = await BoundedBody.ReadAsync(body, contentLength, max, cancellationToken).ConfigureAwait(false);
+        return read.TooLarge
+            ? Reject(null, TooLarge(max))
+            : await HandleAsync(NotificationParser.Parse(read.Span), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ReceiveResult> HandleAsync(ParsedPush push, CancellationToken cancellationToken)
@@ -74,13 +56,13 @@ public sealed partial class NotificationReceiver
         switch (push.Kind)
         {
             case PushKind.Malformed:
-                return Reject(push, ReceiveResult.Rejected(400, "malformed-json", "Malformed JSON", push.Detail!));
+                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.MalformedJson, "Malformed JSON", push.Detail!));
             case PushKind.NotAnObject:
-                return Reject(push, ReceiveResult.Rejected(400, "not-an-object", "Not a JSON object", push.Detail!));
+                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.NotAnObject, "Not a JSON object", push.Detail!));
             case PushKind.MissingNotifyType:
-                return Reject(push, ReceiveResult.Rejected(400, "missing-notify-type", "Missing notifyType", push.Detail!, push.Errors));
+                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.MissingNotifyType, "Missing notifyType", push.Detail!, push.Errors));
             case PushKind.InvalidFields:
-                return Reject(push, ReceiveResult.Rejected(400, "invalid-fields", "Invalid notification", push.Detail!, push.Errors));
+                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.InvalidFields, "Invalid notification", push.Detail!, push.Errors));
             case PushKind.OtherType:
                 var label = MessageTypes.MetricLabel(push.NotifyType);
                 LogIgnored(label);
@@ -99,7 +81,7 @@ public sealed partial class NotificationReceiver
 
         if (_allowedAppIds.Count > 0 && !_allowedAppIds.Contains(notification.AppId))
         {
-            return Reject(push, ReceiveResult.Rejected(403, "app-not-allowed", "Application not allowed",
+            return Reject(push, ReceiveResult.Rejected(403, ProblemReasons.AppNotAllowed, "Application not allowed",
                 "This receiver does not accept pushes for the appId in the notification."));
         }
 
@@ -114,16 +96,16 @@ public sealed partial class NotificationReceiver
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            LogStorageFailure("storage-timeout", notification.NotifyType, null);
-            _metrics.PushReceived("unavailable", "storage-timeout", notification.NotifyType);
-            return ReceiveResult.Unavailable("storage-timeout",
+            LogStorageFailure(ProblemReasons.StorageTimeout, notification.NotifyType, null);
+            _metrics.PushReceived("unavailable", ProblemReasons.StorageTimeout, notification.NotifyType);
+            return ReceiveResult.Unavailable(ProblemReasons.StorageTimeout,
                 $"The notification could not be stored within {_options.EnqueueTimeoutSeconds} s; retry later.", retryAfter);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogStorageFailure("storage-unavailable", notification.NotifyType, ex);
-            _metrics.PushReceived("unavailable", "storage-unavailable", notification.NotifyType);
-            return ReceiveResult.Unavailable("storage-unavailable",
+            LogStorageFailure(ProblemReasons.StorageUnavailable, notification.NotifyType, ex);
+            _metrics.PushReceived("unavailable", ProblemReasons.StorageUnavailable, notification.NotifyType);
+            return ReceiveResult.Unavailable(ProblemReasons.StorageUnavailable,
                 "The notification could not be stored; retry later.", retryAfter);
         }
 
@@ -143,53 +125,8 @@ public sealed partial class NotificationReceiver
     }
 
     private static ReceiveResult TooLarge(int max) =>
-        ReceiveResult.Rejected(413, "payload-too-large", "Payload too large",
+        ReceiveResult.Rejected(413, ProblemReasons.PayloadTooLarge, "Payload too large",
             $"The body exceeds the limit of {max} bytes.");
-
-    /// <summary>Only application/json in UTF-8 is parsed: parameters and any letter case are fine, another charset is not.</summary>
-    internal static bool IsJson(string? contentType, out string problem)
-    {
-        if (string.IsNullOrWhiteSpace(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
-        {
-            problem = "The request must have Content-Type application/json.";
-            return false;
-        }
-
-        if (!string.Equals(media.MediaType, "application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            problem = "The request must have Content-Type application/json.";
-            return false;
-        }
-
-        var charset = media.CharSet?.Trim('"');
-        if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) &&
-            !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
-        {
-            problem = "Only the utf-8 charset is accepted for application/json.";
-            return false;
-        }
-
-        problem = "";
-        return true;
-    }
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes, so an oversized body is never read in full.</summary>
-    private static async Task<int> ReadUpToAsync(Stream body, byte[] buffer, int limit, CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (total < limit)
-        {
-            var read = await body.ReadAsync(buffer.AsMemory(total, limit - total), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
-    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Accepted {NotifyType} for appId {AppId}, operation {OperationId}, device {DeviceId} as envelope {EnvelopeId}")]

@@ -40,14 +40,20 @@ public sealed class ReconciliationIntake(INotificationQueue queue, TimeProvider 
     public static ReconciliationRequest? Parse(ReadOnlySpan<byte> body, List<FieldError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        JsonDocument document;
+        JsonDocument? document = null;
         try
         {
             var reader = new Utf8JsonReader(body);
             document = JsonDocument.ParseValue(ref reader);
+            // ParseValue stops after the first value; text after it must be refused, not ignored.
+            if (reader.Read())
+            {
+                throw new JsonException("Text after the JSON value.");
+            }
         }
         catch (JsonException)
         {
+            document?.Dispose();
             errors.Add(new FieldError("body", "is not valid JSON"));
             return null;
         }

@@ -7,9 +7,9 @@ using SwUpgradeFunc.Platform;
 namespace SwUpgradeFunc.Reconciliation;
 
 /// <summary>What one reconciliation run did.</summary>
-public sealed record ReconcileRunResult(bool Ran, int TasksReconciled, int TasksLeft, int PlatformCalls, int Repaired)
+public sealed record ReconciliationRunResult(bool Ran, int TasksReconciled, int TasksLeft, int PlatformCalls, int Repaired)
 {
-    public static ReconcileRunResult Off { get; } = new(false, 0, 0, 0, 0);
+    public static ReconciliationRunResult Off { get; } = new(false, 0, 0, 0, 0);
 }
 
 /// <summary>
@@ -21,7 +21,7 @@ public sealed partial class TaskReconciler(
     PlatformClientProvider platform,
     ReconciliationStateReader state,
     ReconciliationIntake intake,
-    IOptions<ReconcileOptions> options,
+    IOptions<ReconciliationOptions> options,
     IOptions<Upgrades.UpgradesOptions> upgrades,
     SwUpgradeMetrics metrics,
     TimeProvider time,
@@ -34,12 +34,12 @@ public sealed partial class TaskReconciler(
     /// <summary>Whether a timer tick at <paramref name="at"/> is one of the runs: the minutes that are multiples of the interval.</summary>
     public bool IsDue(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60 % options.Value.IntervalMinutes == 0;
 
-    public async Task<ReconcileRunResult> RunAsync(CancellationToken cancellationToken)
+    public async Task<ReconciliationRunResult> RunAsync(CancellationToken cancellationToken)
     {
         var client = platform.Client;
         if (client is null)
         {
-            return ReconcileRunResult.Off;
+            return ReconciliationRunResult.Off;
         }
 
         var settings = options.Value;
@@ -77,7 +77,7 @@ public sealed partial class TaskReconciler(
             done++;
         }
 
-        var result = new ReconcileRunResult(true, done, ordered.Count - done, calls, repaired);
+        var result = new ReconciliationRunResult(true, done, ordered.Count - done, calls, repaired);
         LogRun(result.TasksReconciled, result.TasksLeft, result.Repaired, result.PlatformCalls);
         return result;
     }

@@ -15,7 +15,7 @@ using SwUpgradeFunc.Tests.TestSupport;
 namespace SwUpgradeFunc.Tests.Reconciliation;
 
 /// <summary>The reconciliation timer, driven in-process with a fake clock, against the fake platform and Azurite.</summary>
-public sealed class ReconcileTimerTests : IAsyncLifetime
+public sealed class ReconciliationTimerTests : IAsyncLifetime
 {
     private const string SubOperationsPath = "/iodm/northbound/v1.5.0/operations/op-rec/subOperations";
 
@@ -42,7 +42,7 @@ public sealed class ReconcileTimerTests : IAsyncLifetime
     public async Task DisposeAsync() => await _scenario.DisposeAsync();
 
     private Task TickAsync() =>
-        ActivatorUtilities.CreateInstance<ReconcileTimerFunction>(_scenario.Host.Services).Run(null!, CancellationToken.None);
+        ActivatorUtilities.CreateInstance<ReconciliationTimerFunction>(_scenario.Host.Services).Run(null!, CancellationToken.None);
 
     [Fact]
     public async Task Timer_RepairsTheStalledTask_OnItsInterval_ThroughTheQueue_AndTheNextRunChangesNothing()

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace SwUpgradeFunc.Reconciliation;
 
 /// <summary>The reconciliation timer (section <c>Reconcile</c>).</summary>
-public sealed class ReconcileOptions
+public sealed class ReconciliationOptions
 {
     public const string Section = "Reconcile";
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using SwUpgradeFunc.Http;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Reconciliation;
 
@@ -23,56 +24,33 @@ public sealed class ReconciliationFunction(ReconciliationIntake intake)
         string operationId,
         CancellationToken cancellationToken)
     {
-        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (!JsonContentType.IsJson(request.ContentType, out var mediaProblem))
         {
-            return HttpAnswer.Problem(415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json.");
+            return HttpAnswer.Problem(415, ProblemReasons.UnsupportedMediaType, "Unsupported media type", mediaProblem);
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        ReconciliationRequest? parsed;
+        var errors = new List<FieldError>();
+        using (var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, MaxBodyBytes, cancellationToken).ConfigureAwait(false))
         {
-            return HttpAnswer.Problem(413, "body-too-large", "Body too large", $"The body must be at most {MaxBodyBytes} bytes.");
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (body.TooLarge)
             {
-                return HttpAnswer.Problem(413, "body-too-large", "Body too large", $"The body must be at most {MaxBodyBytes} bytes.");
+                return HttpAnswer.Problem(413, ProblemReasons.PayloadTooLarge, "Payload too large",
+                    $"The body exceeds the limit of {MaxBodyBytes} bytes.");
             }
 
-            buffer.Write(chunk, 0, read);
+            parsed = ReconciliationIntake.Parse(body.Span, errors);
         }
 
-        var errors = new List<FieldError>();
-        var parsed = ReconciliationIntake.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), errors);
         if (parsed is null)
         {
-            return HttpAnswer.Problem(400, "invalid-reconciliation", "Invalid reconciliation request",
+            return HttpAnswer.Problem(400, ProblemReasons.InvalidReconciliation, "Invalid reconciliation request",
                 "The request names the field of each problem; nothing was queued.", errors);
         }
 
         var accepted = await intake.EnqueueAsync(operationId, parsed, "api", cancellationToken).ConfigureAwait(false);
         return HttpAnswer.Json(202, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
             new ReconciliationAccepted(operationId, accepted), ReconciliationJsonContext.Default.ReconciliationAccepted));
-    }
-}
-
-/// <summary>The reconciliation timer: fires every minute, reconciles on the minutes that are multiples of Reconcile__IntervalMinutes.</summary>
-public sealed class ReconcileTimerFunction(TaskReconciler reconciler, TimeProvider time)
-{
-    /// <summary>Every minute, at second 0 (six-field CRON); the interval is checked in code so that it stays a plain setting.</summary>
-    public const string Schedule = "0 * * * * *";
-
-    [Function("Reconcile")]
-    public async Task Run([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        if (reconciler.IsDue(time.GetUtcNow()))
-        {
-            await reconciler.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
     }
 }
 
