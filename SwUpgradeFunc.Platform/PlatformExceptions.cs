@@ -53,6 +53,9 @@ public class PlatformException : Exception
 
     /// <summary>The setting or input to change, when the failure points at one; null when there is nothing of the caller's to fix.</summary>
     public PlatformFix? Fix { get; init; }
+
+    /// <summary>The message followed by the caller's advice, which names the caller's own settings; the message alone without advice.</summary>
+    public string MessageWith(string? advice) => advice is null ? Message : Message + " " + advice;
 }
 
 /// <summary>The callback URL failed the local checks; nothing was sent.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using SwUpgradeFunc.Functions;
+using SwUpgradeFunc.Http;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Receiving;
 
@@ -40,7 +41,7 @@ public class MessageReceiverFunctionTests
     [Fact]
     public async Task Answer_IsProblemJson_WithTheOffendingFields_ForAnInvalidPush()
     {
-        var result = ReceiveResult.Rejected(400, "invalid-fields", "Invalid notification", "deviceId is missing",
+        var result = ReceiveResult.Rejected(ProblemType.InvalidFields, "deviceId is missing",
             [new FieldError("deviceId", "is missing")]);
 
         var (response, body) = await Execute(result);
@@ -60,7 +61,7 @@ public class MessageReceiverFunctionTests
     [Fact]
     public async Task Answer_Is503WithRetryAfter_WhenStorageIsUnavailable()
     {
-        var (response, body) = await Execute(ReceiveResult.Unavailable("storage-timeout", "later", TimeSpan.FromSeconds(10)));
+        var (response, body) = await Execute(ReceiveResult.Unavailable(ProblemType.StorageTimeout, "later", TimeSpan.FromSeconds(10)));
 
         Assert.Equal(503, response.StatusCode);
         Assert.Equal("10", response.Headers.RetryAfter.ToString());

@@ -34,7 +34,7 @@ public sealed class DashboardFunctions
         var asset = name is null ? null : _assets.Find(name);
         if (asset is null)
         {
-            return HttpAnswer.Problem(StatusCodes.Status404NotFound, ProblemReasons.UnknownAsset, "Not found",
+            return HttpAnswer.Problem(ProblemType.UnknownAsset,
                 "The dashboard has no file of this name.");
         }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using SwUpgradeFunc.Http;
 using SwUpgradeFunc.Notifications;
 
 namespace SwUpgradeFunc.Functions;
@@ -40,9 +41,10 @@ public sealed class HttpAnswer : IActionResult
 
     public ReadOnlyMemory<byte> Body => _body;
 
-    public static HttpAnswer Problem(int statusCode, string reason, string title, string detail,
-        IReadOnlyList<FieldError>? errors = null, TimeSpan? retryAfter = null)
+    public static HttpAnswer Problem(ProblemType problem, string detail, IReadOnlyList<FieldError>? errors = null, TimeSpan? retryAfter = null)
     {
+        ArgumentNullException.ThrowIfNull(problem);
+        var (reason, statusCode, title) = problem;
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
         {

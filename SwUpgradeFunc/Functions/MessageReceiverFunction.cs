@@ -23,6 +23,6 @@ public sealed class MessageReceiverFunction(NotificationReceiver receiver)
     internal static HttpAnswer ToAnswer(ReceiveResult result) => result.Outcome switch
     {
         ReceiveOutcome.Accepted or ReceiveOutcome.Ignored => HttpAnswer.Empty(StatusCodes.Status200OK),
-        _ => HttpAnswer.Problem(result.StatusCode, result.Reason, result.Title!, result.Detail!, result.Errors, result.RetryAfter),
+        _ => HttpAnswer.Problem(result.Problem!, result.Detail!, result.Errors, result.RetryAfter),
     };
 }

@@ -26,7 +26,7 @@ public sealed class ReconciliationFunction(ReconciliationIntake intake)
     {
         if (!JsonContentType.IsJson(request.ContentType, out var mediaProblem))
         {
-            return HttpAnswer.Problem(415, ProblemReasons.UnsupportedMediaType, "Unsupported media type", mediaProblem);
+            return HttpAnswer.Problem(ProblemType.UnsupportedMediaType, mediaProblem);
         }
 
         ReconciliationRequest? parsed;
@@ -35,7 +35,7 @@ public sealed class ReconciliationFunction(ReconciliationIntake intake)
         {
             if (body.TooLarge)
             {
-                return HttpAnswer.Problem(413, ProblemReasons.PayloadTooLarge, "Payload too large",
+                return HttpAnswer.Problem(ProblemType.PayloadTooLarge,
                     $"The body exceeds the limit of {MaxBodyBytes} bytes.");
             }
 
@@ -44,7 +44,7 @@ public sealed class ReconciliationFunction(ReconciliationIntake intake)
 
         if (parsed is null)
         {
-            return HttpAnswer.Problem(400, ProblemReasons.InvalidReconciliation, "Invalid reconciliation request",
+            return HttpAnswer.Problem(ProblemType.InvalidReconciliation,
                 "The request names the field of each problem; nothing was queued.", errors);
         }
 

@@ -92,18 +92,18 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
     {
         var upgrades = await store.GetDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false);
         return upgrades is null
-            ? HttpAnswer.Problem(404, ProblemReasons.UnknownDevice, "Unknown device", "No upgrade push has been recorded for this deviceId.")
+            ? HttpAnswer.Problem(ProblemType.UnknownDevice, "No upgrade push has been recorded for this deviceId.")
             : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(upgrades, UpgradesJsonContext.Default.DeviceUpgrades));
     }
 
     private static HttpAnswer InvalidQuery(List<FieldError> errors) =>
-        HttpAnswer.Problem(400, ProblemReasons.InvalidQuery, "Invalid query parameters",
+        HttpAnswer.Problem(ProblemType.InvalidQuery,
             string.Join("; ", errors.Select(e => $"{e.Field} {e.Problem}")), errors);
 
     private static HttpAnswer InvalidToken(InvalidContinuationTokenException ex) =>
-        HttpAnswer.Problem(400, ProblemReasons.InvalidContinuationToken, "Invalid continuation token", ex.Message,
+        HttpAnswer.Problem(ProblemType.InvalidContinuationToken, ex.Message,
             [new FieldError("continuationToken", ex.Message)]);
 
     private static HttpAnswer UnknownOperation() =>
-        HttpAnswer.Problem(404, ProblemReasons.UnknownOperation, "Unknown upgrade task", "No push has been recorded for this operationId.");
+        HttpAnswer.Problem(ProblemType.UnknownOperation, "No push has been recorded for this operationId.");
 }

@@ -9,16 +9,21 @@ namespace SwUpgradeFunc.Observability;
 public sealed class SwUpgradeMetrics
 {
     public const string MeterName = "SwUpgradeFunc";
-    public const string PushesReceived = "swupgrade.receiver.pushes";
-    public const string EnqueueDuration = "swupgrade.receiver.enqueue.duration";
-    public const string NotificationsProcessed = "swupgrade.processor.notifications";
-    public const string SubTasksSettled = "swupgrade.processor.settled";
-    public const string SubTasksReconciled = "swupgrade.reconciler.repairs";
 
+    // Each instrument beside its name, which dashboards and alerts query.
+    public const string PushesReceived = "swupgrade.receiver.pushes";
     private readonly Counter<long> _pushes;
+
+    public const string EnqueueDuration = "swupgrade.receiver.enqueue.duration";
     private readonly Histogram<double> _enqueueDuration;
+
+    public const string NotificationsProcessed = "swupgrade.processor.notifications";
     private readonly Counter<long> _processed;
+
+    public const string SubTasksSettled = "swupgrade.processor.settled";
     private readonly Counter<long> _settled;
+
+    public const string SubTasksReconciled = "swupgrade.reconciler.repairs";
     private readonly Counter<long> _reconciled;
 
     public SwUpgradeMetrics(IMeterFactory meterFactory)

@@ -41,7 +41,7 @@ public sealed partial class NotificationReceiver
     {
         if (!JsonContentType.IsJson(contentType, out var mediaProblem))
         {
-            return Reject(null, ReceiveResult.Rejected(415, ProblemReasons.UnsupportedMediaType, "Unsupported media type", mediaProblem));
+            return Reject(null, ReceiveResult.Rejected(ProblemType.UnsupportedMediaType, mediaProblem));
         }
 
         var max = _options.MaxBodyBytes;
@@ -56,13 +56,13 @@ public sealed partial class NotificationReceiver
         switch (push.Kind)
         {
             case PushKind.Malformed:
-                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.MalformedJson, "Malformed JSON", push.Detail!));
+                return Reject(push, ReceiveResult.Rejected(ProblemType.MalformedJson, push.Detail!));
             case PushKind.NotAnObject:
-                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.NotAnObject, "Not a JSON object", push.Detail!));
+                return Reject(push, ReceiveResult.Rejected(ProblemType.NotAnObject, push.Detail!));
             case PushKind.MissingNotifyType:
-                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.MissingNotifyType, "Missing notifyType", push.Detail!, push.Errors));
+                return Reject(push, ReceiveResult.Rejected(ProblemType.MissingNotifyType, push.Detail!, push.Errors));
             case PushKind.InvalidFields:
-                return Reject(push, ReceiveResult.Rejected(400, ProblemReasons.InvalidFields, "Invalid notification", push.Detail!, push.Errors));
+                return Reject(push, ReceiveResult.Rejected(ProblemType.InvalidFields, push.Detail!, push.Errors));
             case PushKind.OtherType:
                 var label = MessageTypes.MetricLabel(push.NotifyType);
                 LogIgnored(label);
@@ -81,7 +81,7 @@ public sealed partial class NotificationReceiver
 
         if (_allowedAppIds.Count > 0 && !_allowedAppIds.Contains(notification.AppId))
         {
-            return Reject(push, ReceiveResult.Rejected(403, ProblemReasons.AppNotAllowed, "Application not allowed",
+            return Reject(push, ReceiveResult.Rejected(ProblemType.AppNotAllowed,
                 "This receiver does not accept pushes for the appId in the notification."));
         }
 
@@ -96,16 +96,16 @@ public sealed partial class NotificationReceiver
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            LogStorageFailure(ProblemReasons.StorageTimeout, notification.NotifyType, null);
-            _metrics.PushReceived("unavailable", ProblemReasons.StorageTimeout, notification.NotifyType);
-            return ReceiveResult.Unavailable(ProblemReasons.StorageTimeout,
+            LogStorageFailure(ProblemType.StorageTimeout.Code, notification.NotifyType, null);
+            _metrics.PushReceived("unavailable", ProblemType.StorageTimeout.Code, notification.NotifyType);
+            return ReceiveResult.Unavailable(ProblemType.StorageTimeout,
                 $"The notification could not be stored within {_options.EnqueueTimeoutSeconds} s; retry later.", retryAfter);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogStorageFailure(ProblemReasons.StorageUnavailable, notification.NotifyType, ex);
-            _metrics.PushReceived("unavailable", ProblemReasons.StorageUnavailable, notification.NotifyType);
-            return ReceiveResult.Unavailable(ProblemReasons.StorageUnavailable,
+            LogStorageFailure(ProblemType.StorageUnavailable.Code, notification.NotifyType, ex);
+            _metrics.PushReceived("unavailable", ProblemType.StorageUnavailable.Code, notification.NotifyType);
+            return ReceiveResult.Unavailable(ProblemType.StorageUnavailable,
                 "The notification could not be stored; retry later.", retryAfter);
         }
 
@@ -125,7 +125,7 @@ public sealed partial class NotificationReceiver
     }
 
     private static ReceiveResult TooLarge(int max) =>
-        ReceiveResult.Rejected(413, ProblemReasons.PayloadTooLarge, "Payload too large",
+        ReceiveResult.Rejected(ProblemType.PayloadTooLarge,
             $"The body exceeds the limit of {max} bytes.");
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,

@@ -1,3 +1,4 @@
+using SwUpgradeFunc.Http;
 using SwUpgradeFunc.Notifications;
 
 namespace SwUpgradeFunc.Receiving;
@@ -27,7 +28,10 @@ public sealed record ReceiveResult
     /// <summary>A stable, low-cardinality code for logs, metrics and the problem type.</summary>
     public required string Reason { get; init; }
 
-    public string? Title { get; init; }
+    /// <summary>The error answer's kind, for a rejected or unavailable push.</summary>
+    public ProblemType? Problem { get; init; }
+
+    public string? Title => Problem?.Title;
 
     public string? Detail { get; init; }
 
@@ -43,24 +47,31 @@ public sealed record ReceiveResult
     public static ReceiveResult Ignored() =>
         new() { Outcome = ReceiveOutcome.Ignored, StatusCode = 200, Reason = "not-tracked" };
 
-    public static ReceiveResult Rejected(int status, string reason, string title, string detail,
-        IReadOnlyList<FieldError>? errors = null) => new()
+    public static ReceiveResult Rejected(ProblemType problem, string detail, IReadOnlyList<FieldError>? errors = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return new()
         {
             Outcome = ReceiveOutcome.Rejected,
-            StatusCode = status,
-            Reason = reason,
-            Title = title,
+            StatusCode = problem.Status,
+            Reason = problem.Code,
+            Problem = problem,
             Detail = detail,
             Errors = errors ?? [],
         };
+    }
 
-    public static ReceiveResult Unavailable(string reason, string detail, TimeSpan retryAfter) => new()
+    public static ReceiveResult Unavailable(ProblemType problem, string detail, TimeSpan retryAfter)
     {
-        Outcome = ReceiveOutcome.Unavailable,
-        StatusCode = 503,
-        Reason = reason,
-        Title = "Notification storage unavailable",
-        Detail = detail,
-        RetryAfter = retryAfter,
-    };
+        ArgumentNullException.ThrowIfNull(problem);
+        return new()
+        {
+            Outcome = ReceiveOutcome.Unavailable,
+            StatusCode = problem.Status,
+            Reason = problem.Code,
+            Problem = problem,
+            Detail = detail,
+            RetryAfter = retryAfter,
+        };
+    }
 }

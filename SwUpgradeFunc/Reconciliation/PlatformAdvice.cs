@@ -8,17 +8,19 @@ namespace SwUpgradeFunc.Reconciliation;
 /// </summary>
 public static class PlatformAdvice
 {
-    public const string BaseUrlSetting = "Platform__BaseUrl";
-    public const string AppIdSetting = "Platform__AppId";
-    public const string AppSecretSetting = "Platform__AppSecret";
-    public const string CaFileSetting = "Platform__CaFile";
+    public static string BaseUrlSetting { get; } = PlatformOptions.SettingName(nameof(PlatformOptions.BaseUrl));
+
+    public static string AppIdSetting { get; } = PlatformOptions.SettingName(nameof(PlatformOptions.AppId));
+
+    public static string AppSecretSetting { get; } = PlatformOptions.SettingName(nameof(PlatformOptions.AppSecret));
+
+    public static string CaFileSetting { get; } = PlatformOptions.SettingName(nameof(PlatformOptions.CaFile));
 
     /// <summary>The exception's message followed by what to change, when the failure points at a setting.</summary>
     public static string Describe(PlatformException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var advice = For(error);
-        return advice is null ? error.Message : error.Message + " " + advice;
+        return error.MessageWith(For(error));
     }
 
     /// <summary>What to change, in the app's names; null when there is nothing in the app's settings to change.</summary>

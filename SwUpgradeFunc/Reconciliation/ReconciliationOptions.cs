@@ -28,6 +28,9 @@ public sealed class PlatformOptions
 {
     public const string Section = "Platform";
 
+    /// <summary>A property's name as an app setting (<c>Platform__BaseUrl</c>), as operators set it and messages name it.</summary>
+    public static string SettingName(string property) => Section + "__" + property;
+
     public string? BaseUrl { get; set; }
 
     public string? AppId { get; set; }

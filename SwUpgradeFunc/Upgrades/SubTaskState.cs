@@ -7,31 +7,31 @@ namespace SwUpgradeFunc.Upgrades;
 public static class Verdicts
 {
     /// <summary>Moved the phase one step forward (or from nothing to its first step).</summary>
-    public const string Advanced = "advanced";
+    public static readonly string Advanced = "advanced";
 
     /// <summary>Moved forward past steps that were never reported (downloading -> updating).</summary>
-    public const string AdvancedSkippingSteps = "advanced-skipping-steps";
+    public static readonly string AdvancedSkippingSteps = "advanced-skipping-steps";
 
     /// <summary>A state earlier than the current phase, or any state after the result: kept, phase not moved.</summary>
-    public const string Stale = "stale";
+    public static readonly string Stale = "stale";
 
     /// <summary>A state value outside the contract (e.g. otacreated): kept, phase not moved.</summary>
-    public const string UnknownState = "unknown-state";
+    public static readonly string UnknownState = "unknown-state";
 
     /// <summary>A result settled the sub-task (a result push, or the platform's final status applied by reconciliation).</summary>
-    public const string Settled = "settled";
+    public static readonly string Settled = "settled";
 
     /// <summary>Reconciliation found the platform's final status contradicting the result recorded here: the platform's stands.</summary>
-    public const string SettledReplacingResult = "settled-replacing-result";
+    public static readonly string SettledReplacingResult = "settled-replacing-result";
 
     /// <summary>A result push that arrived after reconciliation had settled the sub-task the same way: its details are kept.</summary>
-    public const string Confirmed = "confirmed";
+    public static readonly string Confirmed = "confirmed";
 
     /// <summary>A result that contradicts the one already settled: kept, the first result stands.</summary>
-    public const string ConflictingResult = "conflicting-result";
+    public static readonly string ConflictingResult = "conflicting-result";
 
     /// <summary>A result value outside SUCCESS/FAIL: kept, nothing settled.</summary>
-    public const string UnknownResult = "unknown-result";
+    public static readonly string UnknownResult = "unknown-result";
 }
 
 /// <summary>

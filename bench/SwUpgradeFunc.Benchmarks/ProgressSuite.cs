@@ -118,9 +118,9 @@ internal static class ProgressSuite
             var at = start.AddMilliseconds(d * 100.0);
             var history = new List<HistoryEntry>
             {
-                new($"{d:D32}", at, "swUpgradeStateChangeNotify", "downloading", Verdicts.Advanced),
-                new($"{d + 1:D32}", at.AddSeconds(30), "swUpgradeStateChangeNotify", "downloaded", Verdicts.Advanced),
-                new($"{d + 2:D32}", at.AddSeconds(60), "swUpgradeStateChangeNotify", "updating", Verdicts.Advanced),
+                new($"{d:D32}", at, NotifyTypes.SwUpgradeStateChange, SoftwareUpgradeStates.Downloading, Verdicts.Advanced),
+                new($"{d + 1:D32}", at.AddSeconds(30), NotifyTypes.SwUpgradeStateChange, SoftwareUpgradeStates.Downloaded, Verdicts.Advanced),
+                new($"{d + 2:D32}", at.AddSeconds(60), NotifyTypes.SwUpgradeStateChange, SoftwareUpgradeStates.Updating, Verdicts.Advanced),
             };
             states.Add(new SubTaskState
             {
@@ -128,10 +128,10 @@ internal static class ProgressSuite
                 SubOperationId = $"sub-{d:D8}-{Guid.NewGuid():N}",
                 DeviceId = $"device-{d:D8}-{Guid.NewGuid():N}",
                 AppId = "app-bench",
-                Kind = "software",
+                Kind = UpgradeKinds.Software,
                 Phase = phase,
-                LastState = phase is null ? null : "updating",
-                Result = phase == UpgradePhase.Succeeded ? "SUCCESS" : phase == UpgradePhase.Failed ? "FAIL" : null,
+                LastState = phase is null ? null : SoftwareUpgradeStates.Updating,
+                Result = phase == UpgradePhase.Succeeded ? UpgradeResults.Success : phase == UpgradePhase.Failed ? UpgradeResults.Fail : null,
                 SourceVersion = "1.0.0",
                 TargetVersion = "2.0.0",
                 CurVersion = phase == UpgradePhase.Succeeded ? "2.0.0" : "1.0.0",

@@ -12,8 +12,7 @@ public static class CliAdvice
     public static string Describe(PlatformException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var advice = For(error);
-        return advice is null ? error.Message : error.Message + " " + advice;
+        return error.MessageWith(For(error));
     }
 
     /// <summary>What to change, in this tool's names; null when the message says all there is.</summary>
