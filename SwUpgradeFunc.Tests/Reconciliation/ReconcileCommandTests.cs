@@ -178,6 +178,41 @@ public sealed class ReconcileCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconcile_ExitsWithTheStatusApiCode_NamingTheUrl_WhenTheStatusUrlHasAWrongPath()
+    {
+        // The right host with /api added answers the host's own 404 for a route it does not have, not the status
+        // API's unknown-operation problem: reading that as "never heard of here" would report every sub-task lost.
+        var wrong = new Uri(_scenario.Host.BaseAddress, "api");
+
+        var run = await RunAsync("--status-url", wrong.ToString(), "--json");
+
+        Assert.True(run.ExitCode == ExitCodes.StatusApiFailed, run.All);
+        Assert.Contains(new Uri(_scenario.Host.BaseAddress, "api/api/upgrades/op-rec").ToString(), run.Stderr, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.False(json.RootElement.GetProperty("ok").GetBoolean());
+        Assert.Equal("status-api-failed", json.RootElement.GetProperty("error").GetProperty("kind").GetString());
+        Assert.DoesNotContain("unknown-here", run.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reconcile_ReportsEverySubTaskUnknownHere_WhenTheStatusApiSaysItNeverHeardOfTheTask()
+    {
+        var fake = _scenario.Platform.Fake;
+        fake.AddUpgradeTask("op-unheard");
+        fake.SetSubOperation("op-unheard", "sub-a", "dev-a", "success", ReconciliationScenario.Stop);
+        fake.SetSubOperation("op-unheard", "sub-b", "dev-b", "fail", ReconciliationScenario.Stop);
+
+        var run = await RunAsync("--operation-id", "op-unheard", "--json");
+
+        Assert.True(run.ExitCode == ExitCodes.DifferencesFound, run.All);
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.True(json.RootElement.GetProperty("ok").GetBoolean());
+        Assert.Equal(0, json.RootElement.GetProperty("knownHere").GetInt32());
+        Assert.Equal(["unknown-here", "unknown-here"],
+            json.RootElement.GetProperty("differences").EnumerateArray().Select(d => d.GetProperty("kind").GetString()!).ToArray());
+    }
+
+    [Fact]
     public async Task Reconcile_RefusesAPlainHttpStatusUrl_OffThisMachine()
     {
         var run = await RunAsync("--status-url", "http://myapp.example.net");

@@ -97,6 +97,66 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStorageErrorOnOneTask_IsLoggedAndCounted_AndTheRunGoesOnWithTheNextTask()
+    {
+        var fake = _scenario.Platform.Fake;
+        fake.AddUpgradeTask("op-other");
+        fake.SetSubOperation("op-other", "sub-x", "dev-x", "success", ReconciliationScenario.Stop);
+        await _scenario.PushAsync(Pushes.SwState("downloading", "dev-x", "op-other", "sub-x", fake.AppId).ToJsonString());
+        await _scenario.DrainAsync();
+        _time.Advance(TimeSpan.FromHours(2));
+        var services = _scenario.Host.Services;
+        var queue = new FailingForOneTaskQueue(services.GetRequiredService<SwUpgradeFunc.Receiving.INotificationQueue>(), "op-other",
+            () => new Azure.RequestFailedException(503, "The server is busy.", "ServerBusy", null));
+        var logger = new FakeLogger<TaskReconciler>();
+        var reconciler = ActivatorUtilities.CreateInstance<TaskReconciler>(services, logger, new ReconciliationIntake(queue, _time),
+            Options.Create(new ReconciliationOptions { MaxTasksPerRun = 10 }));
+
+        var run = await reconciler.RunAsync(CancellationToken.None); // op-other sorts first
+
+        Assert.Equal((2, 0, 1, 4), (run.TasksReconciled, run.TasksLeft, run.TasksFailed, run.Repaired));
+        Assert.Equal(4, await _scenario.DrainAsync());
+        Assert.Equal(ReconciliationScenario.ReconciledPhases, await _scenario.PhasesAsync());
+        var failed = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        Assert.Contains("op-other", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("1 failed", logger.Collector.LatestRecord.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CancellingTheRun_StopsIt_InsteadOfCountingTheTaskAsFailed()
+    {
+        var fake = _scenario.Platform.Fake;
+        fake.AddUpgradeTask("op-other");
+        fake.SetSubOperation("op-other", "sub-x", "dev-x", "success", ReconciliationScenario.Stop);
+        await _scenario.PushAsync(Pushes.SwState("downloading", "dev-x", "op-other", "sub-x", fake.AppId).ToJsonString());
+        await _scenario.DrainAsync();
+        _time.Advance(TimeSpan.FromHours(2));
+        using var cancel = new CancellationTokenSource();
+        var queue = new FailingForOneTaskQueue(_scenario.Host.Services.GetRequiredService<SwUpgradeFunc.Receiving.INotificationQueue>(),
+            "op-other", () =>
+            {
+                cancel.Cancel();
+                return new OperationCanceledException(cancel.Token);
+            });
+        var reconciler = ActivatorUtilities.CreateInstance<TaskReconciler>(_scenario.Host.Services, new ReconciliationIntake(queue, _time),
+            Options.Create(new ReconciliationOptions { MaxTasksPerRun = 10 }));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reconciler.RunAsync(cancel.Token));
+
+        Assert.Equal(0, await _scenario.DrainAsync());
+    }
+
+    /// <summary>The app's queue, except that every message of one task fails with the given exception.</summary>
+    private sealed class FailingForOneTaskQueue(SwUpgradeFunc.Receiving.INotificationQueue inner, string operationId, Func<Exception> failure)
+        : SwUpgradeFunc.Receiving.INotificationQueue
+    {
+        public Task EnqueueAsync(BinaryData message, CancellationToken cancellationToken) =>
+            message.ToString().Contains(operationId, StringComparison.Ordinal)
+                ? Task.FromException(failure())
+                : inner.EnqueueAsync(message, cancellationToken);
+    }
+
+    [Fact]
     public void WithoutThePlatformSettings_ReconciliationIsOff_SaidOnce_NamingTheMissingSettings()
     {
         var logger = new FakeLogger<PlatformClientProvider>();
@@ -136,7 +196,7 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
 
         var run = await reconciler.RunAsync(CancellationToken.None);
 
-        Assert.Equal((true, 1, 0), (run.Ran, run.TasksReconciled, run.Repaired));
+        Assert.Equal((true, 1, 0, 1), (run.Ran, run.TasksReconciled, run.Repaired, run.TasksFailed));
         var failed = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Contains("100208", failed.Message, StringComparison.Ordinal);
         Assert.Contains("Check Platform__AppId and Platform__AppSecret", failed.Message, StringComparison.Ordinal);

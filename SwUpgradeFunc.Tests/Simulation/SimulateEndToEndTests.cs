@@ -85,6 +85,36 @@ public class SimulateEndToEndTests
     }
 
     [Fact]
+    public async Task A_status_url_with_a_wrong_path_fails_verification_naming_the_url_instead_of_reporting_devices_lost()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["SwUpgradeStorage"] = AzuriteServer.ConnectionString,
+            ["NotificationsQueueName"] = AzuriteServer.NewName("sim-"),
+            ["Upgrades:TableName"] = AzuriteServer.NewName("sim"),
+        });
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var context = new CliContext
+        {
+            Stdout = stdout,
+            Stderr = stderr,
+            Environment = new Dictionary<string, string?> { [SimulateCommand.FunctionKeyEnv] = host.FunctionKey },
+        };
+
+        var exitCode = await CliApp.RunAsync(
+        [
+            "simulate", "--target", new Uri(host.BaseAddress, "v1.0.0/messageReceiver").ToString(),
+            "--devices", "2", "--rate", "1000", "--verify", "--verify-timeout", "1", "--operation-id", "op-wrong-path",
+            "--status-url", new Uri(host.BaseAddress, "api/").ToString(),
+        ], context);
+
+        Assert.True(exitCode == SimulateCommand.ExitVerificationFailed, $"exit {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains(new Uri(host.BaseAddress, "api/api/upgrades/op-wrong-path").ToString(), stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("status API shows nothing", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_remote_target_is_refused_before_anything_is_sent()
     {
         var stderr = new StringWriter();

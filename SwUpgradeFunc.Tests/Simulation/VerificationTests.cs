@@ -83,13 +83,38 @@ public class VerificationTests
     [Fact]
     public async Task An_unknown_task_reads_as_nothing_arrived()
     {
-        using var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.NotFound));
+        using var handler = new StubHandler(_ => NotFound(
+            """{"type":"urn:swupgradefunc:problem:unknown-operation","title":"Unknown upgrade task","status":404}""",
+            "application/problem+json"));
         using var http = new HttpClient(handler);
 
         var phases = await new StatusVerifier(http).ReadPhasesAsync(new Uri("http://127.0.0.1:7071/"), null, "op", CancellationToken.None);
 
         Assert.Empty(phases);
     }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("<html>Not Found</html>", "text/html")]
+    [InlineData("""{"type":"urn:swupgradefunc:problem:unknown-device","status":404}""", "application/problem+json")]
+    [InlineData("""{"type":"urn:swupgradefunc:problem:unknown-operation","status":404}""", "text/plain")]
+    [InlineData("""{"type":"urn:swupgradefunc:problem:unknown-operation""", "application/problem+json")]
+    public async Task A_404_that_is_not_the_unknown_operation_problem_is_an_unreadable_status_api_naming_the_url(string? body, string? mediaType)
+    {
+        using var handler = new StubHandler(_ => NotFound(body, mediaType));
+        using var http = new HttpClient(handler);
+
+        var error = await Assert.ThrowsAsync<StatusApiException>(() =>
+            new StatusVerifier(http).ReadPhasesAsync(new Uri("http://127.0.0.1:7071/api/"), null, "op", CancellationToken.None));
+
+        Assert.Contains("404", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GET http://127.0.0.1:7071/api/api/upgrades/op", error.Message, StringComparison.Ordinal);
+    }
+
+    private static HttpResponseMessage NotFound(string? body, string? mediaType) => new(HttpStatusCode.NotFound)
+    {
+        Content = body is null ? new ByteArrayContent([]) : new StringContent(body, Encoding.UTF8, mediaType!),
+    };
 }
 
 /// <summary>An HTTP handler that answers from a function, for tests that must not open sockets.</summary>

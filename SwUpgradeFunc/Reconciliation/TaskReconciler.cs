@@ -6,8 +6,11 @@ using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Reconciliation;
 
-/// <summary>What one reconciliation run did.</summary>
-public sealed record ReconciliationRunResult(bool Ran, int TasksReconciled, int TasksLeft, int PlatformCalls, int Repaired)
+/// <summary>
+/// What one reconciliation run did. <see cref="TasksReconciled"/> counts the tasks the run took, including the
+/// <see cref="TasksFailed"/> whose reconciliation failed (platform or storage error); those are taken again on a later run.
+/// </summary>
+public sealed record ReconciliationRunResult(bool Ran, int TasksReconciled, int TasksLeft, int PlatformCalls, int Repaired, int TasksFailed = 0)
 {
     public static ReconciliationRunResult Off { get; } = new(false, 0, 0, 0, 0);
 }
@@ -52,7 +55,7 @@ public sealed partial class TaskReconciler(
             .ToList();
 
         var budget = settings.MaxPlatformCallsPerRun - 1; // a login may be due
-        int calls = 0, done = 0, repaired = 0;
+        int calls = 0, done = 0, repaired = 0, failed = 0;
         foreach (var operationId in ordered)
         {
             if (done >= settings.MaxTasksPerRun || budget - calls < 2)
@@ -62,27 +65,38 @@ public sealed partial class TaskReconciler(
 
             try
             {
-                var (used, count) = await ReconcileTaskAsync(client, operationId, budget - calls, cancellationToken).ConfigureAwait(false);
-                calls += used;
-                repaired += count;
+                var settled = await ReadSettledAsync(client, operationId, budget - calls, cancellationToken).ConfigureAwait(false);
+                calls += settled.Calls;
+                repaired += await RepairAsync(operationId, settled, cancellationToken).ConfigureAwait(false);
             }
             catch (PlatformException ex)
             {
                 // One task's failure (unknown on the platform, throttled after back-off, unreachable) does not stop the others.
                 calls++;
+                failed++;
                 LogTaskFailed(operationId, PlatformAdvice.Describe(ex));
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                // Nor does a storage error (throttled, unavailable, timed out): the next task may live in a healthy
+                // partition, and this one is taken again on a later run. Only the host's cancellation stops the run.
+                failed++;
+                LogTaskStorageFailed(operationId, ex);
             }
 
             _lastReconciled[operationId] = now;
             done++;
         }
 
-        var result = new ReconciliationRunResult(true, done, ordered.Count - done, calls, repaired);
-        LogRun(result.TasksReconciled, result.TasksLeft, result.Repaired, result.PlatformCalls);
+        var result = new ReconciliationRunResult(true, done, ordered.Count - done, calls, repaired, failed);
+        LogRun(result.TasksReconciled, result.TasksFailed, result.TasksLeft, result.Repaired, result.PlatformCalls);
         return result;
     }
 
-    private async Task<(int Calls, int Repaired)> ReconcileTaskAsync(HuaweiIotPlatformClient client, string operationId, int budget,
+    /// <summary>What the platform says of one task; read before the state so that the calls count even if storage then fails.</summary>
+    private sealed record SettledOnPlatform(string? Kind, List<SubOperation> SubOperations, int Calls, bool Complete);
+
+    private static async Task<SettledOnPlatform> ReadSettledAsync(HuaweiIotPlatformClient client, string operationId, int budget,
         CancellationToken cancellationToken)
     {
         var task = await client.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
@@ -110,12 +124,17 @@ public sealed partial class TaskReconciler(
             }
         }
 
+        return new SettledOnPlatform(task.Kind, settled, calls, complete);
+    }
+
+    private async Task<int> RepairAsync(string operationId, SettledOnPlatform platformSide, CancellationToken cancellationToken)
+    {
         var phases = await state.ReadPhasesAsync(operationId, cancellationToken).ConfigureAwait(false);
-        var comparison = UpgradeTaskComparison.Compare(operationId, settled, phases);
+        var comparison = UpgradeTaskComparison.Compare(operationId, platformSide.SubOperations, phases);
         var repairs = comparison.Repairable.ToList();
         if (repairs.Count > 0)
         {
-            await intake.EnqueueAsync(operationId, new ReconciliationRequest(platform.AppId, task.Kind,
+            await intake.EnqueueAsync(operationId, new ReconciliationRequest(platform.AppId, platformSide.Kind,
                 [.. repairs.Select(d => new PlatformFinalStatus(d.SubOperationId, d.DeviceId!, d.PlatformStatus, d.PlatformStopTime))]),
                 Source, cancellationToken).ConfigureAwait(false);
             foreach (var group in repairs.GroupBy(d => d.KindName))
@@ -135,8 +154,9 @@ public sealed partial class TaskReconciler(
             };
         }
 
-        LogTask(operationId, repairs.Count, unknownHere, notSettledHere, settledDifferently, comparison.SettledAlike, calls, complete);
-        return (calls, repairs.Count);
+        LogTask(operationId, repairs.Count, unknownHere, notSettledHere, settledDifferently, comparison.SettledAlike, platformSide.Calls,
+            platformSide.Complete);
+        return repairs.Count;
     }
 
     [LoggerMessage(EventId = 42, Level = LogLevel.Information,
@@ -148,6 +168,10 @@ public sealed partial class TaskReconciler(
     private partial void LogTaskFailed(string operationId, string reason);
 
     [LoggerMessage(EventId = 44, Level = LogLevel.Information,
-        Message = "Reconciliation run: {Tasks} task(s) reconciled, {TasksLeft} left for later runs, {Repaired} sub-task(s) queued for repair, {PlatformCalls} platform calls")]
-    private partial void LogRun(int tasks, int tasksLeft, int repaired, int platformCalls);
+        Message = "Reconciliation run: {Tasks} task(s) reconciled ({TasksFailed} failed), {TasksLeft} left for later runs, {Repaired} sub-task(s) queued for repair, {PlatformCalls} platform calls")]
+    private partial void LogRun(int tasks, int tasksFailed, int tasksLeft, int repaired, int platformCalls);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning,
+        Message = "Reconciling upgrade task {OperationId} failed in storage; the run goes on with the next task and takes this one again later")]
+    private partial void LogTaskStorageFailed(string operationId, Exception exception);
 }

@@ -75,7 +75,13 @@ public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
         }
     }
 
-    /// <summary>Phase by subOperationId for every sub-task of the task; empty while the task is unknown (404).</summary>
+    /// <summary>The problem <c>type</c> of the status API's 404 for a task it has no push for.</summary>
+    public const string UnknownOperationProblemType = "urn:swupgradefunc:problem:unknown-operation";
+
+    /// <summary>
+    /// Phase by subOperationId for every sub-task of the task; empty while the status API answers its unknown-operation
+    /// problem. Any other 404 throws <see cref="StatusApiException"/>.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, string?>> ReadPhasesAsync(Uri statusBaseUrl, string? functionKey,
         string operationId, CancellationToken cancellationToken)
     {
@@ -104,7 +110,15 @@ public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
                 using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.NotFound)
                 {
-                    return phases;
+                    // A wrong --status-url on the right host answers the host's own 404; taken for "unknown task" it
+                    // would report every sub-task as lost, so only the status API's own problem means that.
+                    if (await IsUnknownOperationAsync(response, timeout.Token).ConfigureAwait(false))
+                    {
+                        return phases;
+                    }
+
+                    throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
+                        $"The status API answered 404 for {where} without its unknown-operation problem, so it could not be read: is --status-url the function app's base URL (e.g. https://myapp.azurewebsites.net, without /api)?"));
                 }
 
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -141,6 +155,27 @@ public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
         return phases;
     }
 
+    private static async Task<bool> IsUnknownOperationAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(response.Content.Headers.ContentType?.MediaType, "application/problem+json", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var problem = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return problem.RootElement.ValueKind == JsonValueKind.Object &&
+                   problem.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String &&
+                   string.Equals(type.GetString(), UnknownOperationProblemType, StringComparison.Ordinal);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Adds one page's sub-tasks to <paramref name="phases"/>; returns the continuation token, if any.</summary>
     internal static string? ReadPage(JsonElement page, IDictionary<string, string?> phases)
     {
@@ -164,7 +199,7 @@ public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
     }
 }
 
-/// <summary>The status API could not be read (unreachable, key refused, unexpected answer); verification cannot finish.</summary>
+/// <summary>The status API could not be read (unreachable, key refused, unexpected answer, a 404 that is not its own); verification cannot finish.</summary>
 public sealed class StatusApiException : Exception
 {
     public StatusApiException()
