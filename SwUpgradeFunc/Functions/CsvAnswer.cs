@@ -73,7 +73,10 @@ public sealed class CsvAnswer(SubTaskPage first, Func<string, Task<SubTaskPage?>
         r.LastUpdate.ToString("O", CultureInfo.InvariantCulture),
     ];
 
-    /// <summary>A spreadsheet runs a cell starting with = + - @ as a formula: a leading ' makes it text.</summary>
+    /// <summary>
+    /// A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or a carriage return
+    /// too once it strips them (OWASP's CSV-injection list): a leading ' makes it text.
+    /// </summary>
     public static string? Neutralise(string? cell) =>
-        cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' ? "'" + cell : cell;
+        cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + cell : cell;
 }
