@@ -27,6 +27,7 @@ public sealed class CsvAnswer(SubTaskPage first, Func<string, Task<SubTaskPage?>
     {
         response.StatusCode = 200;
         response.ContentType = ContentType;
+        response.Headers[HttpAnswer.NoSniff.Key] = HttpAnswer.NoSniff.Value;
         response.Headers.ContentDisposition = $"attachment; filename=\"{Uri.EscapeDataString(first.OperationId)}-subtasks.csv\"";
         var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 16 * 1024);
         await using (writer.ConfigureAwait(false))
