@@ -27,6 +27,7 @@ public sealed class CsvAnswer(SubTaskPage first, Func<string, Task<SubTaskPage?>
     {
         response.StatusCode = 200;
         response.ContentType = ContentType;
+        response.Headers[HttpAnswer.NoSniff.Key] = HttpAnswer.NoSniff.Value;
         response.Headers.ContentDisposition = $"attachment; filename=\"{Uri.EscapeDataString(first.OperationId)}-subtasks.csv\"";
         var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 16 * 1024);
         await using (writer.ConfigureAwait(false))
@@ -73,7 +74,10 @@ public sealed class CsvAnswer(SubTaskPage first, Func<string, Task<SubTaskPage?>
         r.LastUpdate.ToString("O", CultureInfo.InvariantCulture),
     ];
 
-    /// <summary>A spreadsheet runs a cell starting with = + - @ as a formula: a leading ' makes it text.</summary>
+    /// <summary>
+    /// A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or a carriage return
+    /// too once it strips them (OWASP's CSV-injection list): a leading ' makes it text.
+    /// </summary>
     public static string? Neutralise(string? cell) =>
-        cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' ? "'" + cell : cell;
+        cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + cell : cell;
 }

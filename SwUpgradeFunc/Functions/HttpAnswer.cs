@@ -22,8 +22,20 @@ public sealed class HttpAnswer : IActionResult
         StatusCode = statusCode;
         _body = body;
         _contentType = contentType;
-        _headers = headers ?? new Dictionary<string, string>();
+        var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [NoSniff.Key] = NoSniff.Value };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            all[name] = value;
+        }
+
+        _headers = all;
     }
+
+    /// <summary>
+    /// On every answer: a browser must not guess a type, so that a JSON, problem or CSV answer holding an id or a
+    /// description the platform pushed is never run as HTML or script.
+    /// </summary>
+    public static readonly KeyValuePair<string, string> NoSniff = new("X-Content-Type-Options", "nosniff");
 
     public int StatusCode { get; }
 

@@ -31,6 +31,7 @@ public sealed class ReconciliationFunction(ReconciliationIntake intake)
 
         ReconciliationRequest? parsed;
         var errors = new List<FieldError>();
+        var id = RouteIds.Check(operationId, "operationId", errors);
         using (var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, MaxBodyBytes, cancellationToken).ConfigureAwait(false))
         {
             if (body.TooLarge)
@@ -42,15 +43,15 @@ public sealed class ReconciliationFunction(ReconciliationIntake intake)
             parsed = ReconciliationIntake.Parse(body.Span, errors);
         }
 
-        if (parsed is null)
+        if (parsed is null || id is null)
         {
             return HttpAnswer.Problem(ProblemType.InvalidReconciliation,
                 "The request names the field of each problem; nothing was queued.", errors);
         }
 
-        var accepted = await intake.EnqueueAsync(operationId, parsed, "api", cancellationToken).ConfigureAwait(false);
+        var accepted = await intake.EnqueueAsync(id, parsed, "api", cancellationToken).ConfigureAwait(false);
         return HttpAnswer.Json(202, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-            new ReconciliationAccepted(operationId, accepted), ReconciliationJsonContext.Default.ReconciliationAccepted));
+            new ReconciliationAccepted(id, accepted), ReconciliationJsonContext.Default.ReconciliationAccepted));
     }
 }
 

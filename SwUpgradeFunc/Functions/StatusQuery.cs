@@ -73,6 +73,7 @@ public sealed partial record StatusQuery(int PageSize, string? ContinuationToken
         return true;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^P(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,9}(?:\.\d{1,7})?)S)?)?$")]
+    // [0-9], not \d: \d matches every Unicode digit (full-width, Arabic-Indic...), which the invariant parse then refuses.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^P(?:([0-9]{1,9})D)?(?:T(?:([0-9]{1,9})H)?(?:([0-9]{1,9})M)?(?:([0-9]{1,9}(?:\.[0-9]{1,7})?)S)?)?$")]
     private static partial System.Text.RegularExpressions.Regex DurationPattern();
 }

@@ -135,13 +135,30 @@ public sealed class ReconciliationIntake(INotificationQueue queue, TimeProvider 
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+        if (value.ValueKind != JsonValueKind.String)
         {
             errors.Add(new FieldError(field, "must be a non-empty string"));
             return null;
         }
 
-        var text = value.GetString()!;
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // The document checks the JSON's structure, not the UTF-8 inside its strings: that surfaces on reading one.
+            errors.Add(new FieldError(field, "is not valid UTF-8"));
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors.Add(new FieldError(field, "must be a non-empty string"));
+            return null;
+        }
+
         if (text.Length > MaxIdLength)
         {
             errors.Add(new FieldError(field, $"must be at most {MaxIdLength} characters"));
