@@ -47,31 +47,15 @@ public sealed record ReceiveResult
     public static ReceiveResult Ignored() =>
         new() { Outcome = ReceiveOutcome.Ignored, StatusCode = 200, Reason = "not-tracked" };
 
-    public static ReceiveResult Rejected(ProblemType problem, string detail, IReadOnlyList<FieldError>? errors = null)
-    {
-        ArgumentNullException.ThrowIfNull(problem);
-        return new()
-        {
-            Outcome = ReceiveOutcome.Rejected,
-            StatusCode = problem.Status,
-            Reason = problem.Code,
-            Problem = problem,
-            Detail = detail,
-            Errors = errors ?? [],
-        };
-    }
+    public static ReceiveResult Rejected(ProblemType problem, string detail, IReadOnlyList<FieldError>? errors = null) =>
+        Failed(ReceiveOutcome.Rejected, problem, detail) with { Errors = errors ?? [] };
 
-    public static ReceiveResult Unavailable(ProblemType problem, string detail, TimeSpan retryAfter)
+    public static ReceiveResult Unavailable(ProblemType problem, string detail, TimeSpan retryAfter) =>
+        Failed(ReceiveOutcome.Unavailable, problem, detail) with { RetryAfter = retryAfter };
+
+    private static ReceiveResult Failed(ReceiveOutcome outcome, ProblemType problem, string detail)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        return new()
-        {
-            Outcome = ReceiveOutcome.Unavailable,
-            StatusCode = problem.Status,
-            Reason = problem.Code,
-            Problem = problem,
-            Detail = detail,
-            RetryAfter = retryAfter,
-        };
+        return new() { Outcome = outcome, StatusCode = problem.Status, Reason = problem.Code, Problem = problem, Detail = detail };
     }
 }
