@@ -2,9 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using SwUpgrade.Cli;
 using SwUpgrade.Cli.Commands;
-using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.Platform;
-using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Cli;
 

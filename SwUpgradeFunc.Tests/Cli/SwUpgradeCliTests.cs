@@ -1,8 +1,6 @@
 using System.Text.Json;
 using SwUpgrade.Cli;
 using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.Platform;
-using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Cli;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;

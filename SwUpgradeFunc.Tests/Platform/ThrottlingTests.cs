@@ -1,5 +1,4 @@
 using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
