@@ -10,6 +10,14 @@ public abstract class CliTests : PlatformTests
 
     protected Task<CliRun> RunAsync(params string[] args) => RunAsync(Environment(), args);
 
+    /// <summary>Runs with one variable of the environment set to another value.</summary>
+    protected Task<CliRun> RunWithAsync(string variable, string value, params string[] args)
+    {
+        var environment = Environment();
+        environment[variable] = value;
+        return RunAsync(environment, args);
+    }
+
     protected static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
         CliRun.RunAsync(args, environment, CliRun.QuickRetries);
 }

@@ -148,10 +148,7 @@ public sealed class CliUsabilityTests : CliTests
     [Fact]
     public async Task AShortSecret_DoesNotMangleOrdinaryWords()
     {
-        var env = Environment();
-        env["SWUPGRADE_APP_SECRET"] = "s";
-
-        var run = await RunAsync(env, "subscriptions", "list");
+        var run = await RunWithAsync("SWUPGRADE_APP_SECRET", "s", "subscriptions", "list");
 
         Assert.Equal(ExitCodes.CredentialsRejected, run.ExitCode);
         Assert.Contains("The platform rejected the appId or secret", run.Stderr, StringComparison.Ordinal);

@@ -140,10 +140,7 @@ public sealed class SwUpgradeCliTests : CliTests
     [Fact]
     public async Task WrongSecret_ExitsWithCredentialsRejected()
     {
-        var env = Environment();
-        env["SWUPGRADE_APP_SECRET"] = "not-the-secret";
-
-        var run = await RunAsync(env, "subscriptions", "list");
+        var run = await RunWithAsync("SWUPGRADE_APP_SECRET", "not-the-secret", "subscriptions", "list");
 
         Assert.Equal(ExitCodes.CredentialsRejected, run.ExitCode);
         Assert.Contains("100208", run.Stderr, StringComparison.Ordinal);
@@ -196,10 +193,7 @@ public sealed class SwUpgradeCliTests : CliTests
     public async Task UnreachablePlatform_ExitsWithUnreachable()
     {
         var port = ClosedLoopbackPort();
-        var env = Environment();
-        env["SWUPGRADE_PLATFORM_URL"] = $"https://127.0.0.1:{port}";
-
-        var run = await RunAsync(env, "subscriptions", "list");
+        var run = await RunWithAsync("SWUPGRADE_PLATFORM_URL", $"https://127.0.0.1:{port}", "subscriptions", "list");
 
         Assert.Equal(ExitCodes.Unreachable, run.ExitCode);
         Assert.Contains("could not be reached", run.Stderr, StringComparison.Ordinal);
