@@ -2,50 +2,14 @@ using System.CommandLine;
 using System.Text.Json;
 using SwUpgrade.Cli;
 using SwUpgrade.Cli.Commands;
-using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.Platform;
-using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Cli;
 
 /// <summary>What a new operator meets: deleting by the URL as typed, options without values, messages, help.</summary>
-public sealed class CliUsabilityTests : IAsyncLifetime
+public sealed class CliUsabilityTests : CliTests
 {
     private const string Typed = "https://myfunc.example.net/v1.0.0/messageReceiver";
     private const string Stored = "https://myfunc.example.net:443/v1.0.0/messageReceiver";
-
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
-    private FakeHuaweiPlatform Fake => _ctx.Fake;
-
-    private Dictionary<string, string?> Environment() => new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["SWUPGRADE_PLATFORM_URL"] = Fake.BaseUrl.ToString(),
-        ["SWUPGRADE_APP_ID"] = Fake.AppId,
-        ["SWUPGRADE_APP_SECRET"] = Fake.Secret,
-        ["SWUPGRADE_CA_FILE"] = _ctx.Ca.CaFile,
-    };
-
-    private Task<CliRun> RunAsync(params string[] args) => RunAsync(Environment(), args);
-
-    private static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var context = new CliContext
-        {
-            Stdout = stdout,
-            Stderr = stderr,
-            Environment = environment,
-            ConfigureClient = o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        };
-        var code = await CliApp.RunAsync(args, context);
-        return new CliRun(code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public async Task DeleteByTheUrlAsTyped_DeletesWhatSubscribeStored_AndMovingToANewUrlWorks()
@@ -184,10 +148,7 @@ public sealed class CliUsabilityTests : IAsyncLifetime
     [Fact]
     public async Task AShortSecret_DoesNotMangleOrdinaryWords()
     {
-        var env = Environment();
-        env["SWUPGRADE_APP_SECRET"] = "s";
-
-        var run = await RunAsync(env, "subscriptions", "list");
+        var run = await RunWithAsync("SWUPGRADE_APP_SECRET", "s", "subscriptions", "list");
 
         Assert.Equal(ExitCodes.CredentialsRejected, run.ExitCode);
         Assert.Contains("The platform rejected the appId or secret", run.Stderr, StringComparison.Ordinal);

@@ -1,53 +1,13 @@
 using System.Text.Json;
 using SwUpgrade.Cli;
 using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.Platform;
-using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Cli;
 
-public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
-{
-    public string All => Stdout + Stderr;
-}
-
-public sealed class SwUpgradeCliTests : IAsyncLifetime
+public sealed class SwUpgradeCliTests : CliTests
 {
     private const string Callback = "https://swupgrade-func.example.net/v1.0.0/messageReceiver";
     private const string NormalizedCallback = "https://swupgrade-func.example.net:443/v1.0.0/messageReceiver";
-
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
-    private FakeHuaweiPlatform Fake => _ctx.Fake;
-
-    private Dictionary<string, string?> Environment() => new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["SWUPGRADE_PLATFORM_URL"] = Fake.BaseUrl.ToString(),
-        ["SWUPGRADE_APP_ID"] = Fake.AppId,
-        ["SWUPGRADE_APP_SECRET"] = Fake.Secret,
-        ["SWUPGRADE_CA_FILE"] = _ctx.Ca.CaFile,
-    };
-
-    private Task<CliRun> RunAsync(params string[] args) => RunAsync(Environment(), args);
-
-    private static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var context = new CliContext
-        {
-            Stdout = stdout,
-            Stderr = stderr,
-            Environment = environment,
-            ConfigureClient = o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        };
-        var code = await CliApp.RunAsync(args, context);
-        return new CliRun(code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public async Task Subscribe_RegistersTheCallback_AndExitsZero()
@@ -180,10 +140,7 @@ public sealed class SwUpgradeCliTests : IAsyncLifetime
     [Fact]
     public async Task WrongSecret_ExitsWithCredentialsRejected()
     {
-        var env = Environment();
-        env["SWUPGRADE_APP_SECRET"] = "not-the-secret";
-
-        var run = await RunAsync(env, "subscriptions", "list");
+        var run = await RunWithAsync("SWUPGRADE_APP_SECRET", "not-the-secret", "subscriptions", "list");
 
         Assert.Equal(ExitCodes.CredentialsRejected, run.ExitCode);
         Assert.Contains("100208", run.Stderr, StringComparison.Ordinal);
@@ -236,10 +193,7 @@ public sealed class SwUpgradeCliTests : IAsyncLifetime
     public async Task UnreachablePlatform_ExitsWithUnreachable()
     {
         var port = ClosedLoopbackPort();
-        var env = Environment();
-        env["SWUPGRADE_PLATFORM_URL"] = $"https://127.0.0.1:{port}";
-
-        var run = await RunAsync(env, "subscriptions", "list");
+        var run = await RunWithAsync("SWUPGRADE_PLATFORM_URL", $"https://127.0.0.1:{port}", "subscriptions", "list");
 
         Assert.Equal(ExitCodes.Unreachable, run.ExitCode);
         Assert.Contains("could not be reached", run.Stderr, StringComparison.Ordinal);
@@ -267,7 +221,7 @@ public sealed class SwUpgradeCliTests : IAsyncLifetime
         noCa.Remove("SWUPGRADE_CA_FILE");
         var wrongSecretFlag = new Dictionary<string, string?>(env);
         wrongSecretFlag.Remove("SWUPGRADE_APP_SECRET");
-        var clientCertificate = _ctx.Ca.WritePkcs12(_ctx.Ca.IssueClientCertificate("op"), password);
+        var clientCertificate = Ctx.Ca.WritePkcs12(Ctx.Ca.IssueClientCertificate("op"), password);
 
         var runs = new List<CliRun>
         {

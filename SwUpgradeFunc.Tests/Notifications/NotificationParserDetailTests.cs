@@ -30,19 +30,29 @@ public class NotificationParserDetailTests
         Assert.Equal("unknown", MessageTypes.MetricLabel(notifyType.ToUpperInvariant()));
     }
 
+    /// <summary>Every value each upgrade push's contract field may carry, one row a value.</summary>
+    public static TheoryData<string, string, string> ContractValues()
+    {
+        var rows = new TheoryData<string, string, string>();
+        foreach (var (notifyType, field, values) in new (string, string, string[])[]
+        {
+            ("swUpgradeStateChangeNotify", "swUpgradeState", ["downloading", "downloaded", "updating", "idle"]),
+            ("fwUpgradeStateChangeNotify", "step", ["0", "1", "2", "3"]),
+            ("swUpgradeResultNotify", "swUpgradeResult", ["SUCCESS", "FAIL"]),
+            ("fwUpgradeResultNotify", "status", ["SUCCESS", "FAIL"]),
+        })
+        {
+            foreach (var value in values)
+            {
+                rows.Add(notifyType, field, value);
+            }
+        }
+
+        return rows;
+    }
+
     [Theory]
-    [InlineData("swUpgradeStateChangeNotify", "swUpgradeState", "downloading")]
-    [InlineData("swUpgradeStateChangeNotify", "swUpgradeState", "downloaded")]
-    [InlineData("swUpgradeStateChangeNotify", "swUpgradeState", "updating")]
-    [InlineData("swUpgradeStateChangeNotify", "swUpgradeState", "idle")]
-    [InlineData("fwUpgradeStateChangeNotify", "step", "0")]
-    [InlineData("fwUpgradeStateChangeNotify", "step", "1")]
-    [InlineData("fwUpgradeStateChangeNotify", "step", "2")]
-    [InlineData("fwUpgradeStateChangeNotify", "step", "3")]
-    [InlineData("swUpgradeResultNotify", "swUpgradeResult", "SUCCESS")]
-    [InlineData("swUpgradeResultNotify", "swUpgradeResult", "FAIL")]
-    [InlineData("fwUpgradeResultNotify", "status", "SUCCESS")]
-    [InlineData("fwUpgradeResultNotify", "status", "FAIL")]
+    [MemberData(nameof(ContractValues))]
     public void AContractValue_IsTheSharedString_NotANewOne(string notifyType, string field, string value)
     {
         var push = Parse($$"""{"notifyType":"{{notifyType}}","deviceId":"d","appId":"a","operationId":"o","subOperationId":"s","{{field}}":"{{value}}"}""");

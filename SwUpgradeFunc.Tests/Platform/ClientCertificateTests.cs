@@ -1,23 +1,21 @@
 using SwUpgrade.Cli;
 using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
+using SwUpgradeFunc.Tests.Cli;
+using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
-public sealed class ClientCertificateTests : IAsyncLifetime
+public sealed class ClientCertificateTests : PlatformTests
 {
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync(requireClientCertificate: true);
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+    protected override bool RequireClientCertificate => true;
 
     [Fact]
     public async Task RequiredClientCertificate_IsPresented_FromThePkcs12File()
     {
-        var certificate = _ctx.Ca.IssueClientCertificate("swupgrade operator");
-        var file = _ctx.Ca.WritePkcs12(certificate, "p12-Passw0rd");
-        using var client = _ctx.Client(o =>
+        var certificate = Ctx.Ca.IssueClientCertificate("swupgrade operator");
+        var file = Ctx.Ca.WritePkcs12(certificate, "p12-Passw0rd");
+        using var client = Ctx.Client(o =>
         {
             o.ClientCertificateFile = file;
             o.ClientCertificatePassword = "p12-Passw0rd";
@@ -25,21 +23,21 @@ public sealed class ClientCertificateTests : IAsyncLifetime
 
         await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, "https://swupgrade.example.net/v1.0.0/messageReceiver");
 
-        Assert.NotEmpty(_ctx.Fake.Requests);
-        Assert.All(_ctx.Fake.Requests, r => Assert.Equal(certificate.Thumbprint, r.ClientCertificateThumbprint));
+        Assert.NotEmpty(Fake.Requests);
+        Assert.All(Fake.Requests, r => Assert.Equal(certificate.Thumbprint, r.ClientCertificateThumbprint));
     }
 
     [Fact]
     public async Task AnAnswerCutShort_AfterThePlatformHasAnswered_IsUnreachable_NotARefusedCertificate()
     {
-        var file = _ctx.Ca.WritePkcs12(_ctx.Ca.IssueClientCertificate("swupgrade operator"), "p12-Passw0rd");
-        using var client = _ctx.Client(o =>
+        var file = Ctx.Ca.WritePkcs12(Ctx.Ca.IssueClientCertificate("swupgrade operator"), "p12-Passw0rd");
+        using var client = Ctx.Client(o =>
         {
             o.ClientCertificateFile = file;
             o.ClientCertificatePassword = "p12-Passw0rd";
         });
         await client.ListSubscriptionsAsync(null, 0, 10);
-        _ctx.Fake.CutAnswerShort("/subscriptions");
+        Fake.CutAnswerShort("/subscriptions");
 
         var e = await Assert.ThrowsAnyAsync<PlatformException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -49,22 +47,22 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     [Fact]
     public async Task MissingClientCertificate_FailsWithTlsErrorNamingTheOption()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var e = await Assert.ThrowsAnyAsync<PlatformException>(() => client.ListSubscriptionsAsync(null, 0, 10));
         var tls = Assert.IsType<PlatformTlsException>(e);
         Assert.Equal(PlatformFix.ClientCertificate, tls.Fix);
         Assert.Contains("--client-cert", CliAdvice.Describe(tls), StringComparison.Ordinal);
 
-        Assert.Empty(_ctx.Fake.Requests);
+        Assert.Empty(Fake.Requests);
     }
 
     [Fact]
     public async Task ClientCertificateThePlatformRefuses_FailsWithTlsErrorSayingSo()
     {
-        using var otherCa = Fake.TestCertificateAuthority.Create("Some other CA");
+        using var otherCa = TestCertificateAuthority.Create("Some other CA");
         var file = otherCa.WritePkcs12(otherCa.IssueClientCertificate("stranger"), "p12-Passw0rd");
-        using var client = _ctx.Client(o =>
+        using var client = Ctx.Client(o =>
         {
             o.ClientCertificateFile = file;
             o.ClientCertificatePassword = "p12-Passw0rd";
@@ -77,15 +75,15 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.Contains("CN=stranger", tls.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("(ResponseEnded)", tls.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("..", tls.Message, StringComparison.Ordinal);
-        Assert.Empty(_ctx.Fake.Requests);
+        Assert.Empty(Fake.Requests);
     }
 
     [Fact]
     public void WrongClientCertificatePassword_IsAConfigurationError_ThatDoesNotShowThePassword()
     {
-        var file = _ctx.Ca.WritePkcs12(_ctx.Ca.IssueClientCertificate("op"), "right-password");
+        var file = Ctx.Ca.WritePkcs12(Ctx.Ca.IssueClientCertificate("op"), "right-password");
 
-        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o =>
+        var e = Assert.Throws<PlatformConfigurationException>(() => Ctx.Client(o =>
         {
             o.ClientCertificateFile = file;
             o.ClientCertificatePassword = "Wrong-P4ssword";
@@ -99,14 +97,8 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     public async Task Cli_PresentsTheClientCertificateFromTheEnvironment_AndFailsWithTlsExitCodeWithoutIt()
     {
         const string password = "Cli-DISTINCTIVE-p12-pass";
-        var file = _ctx.Ca.WritePkcs12(_ctx.Ca.IssueClientCertificate("cli operator"), password, "cli.p12");
-        var env = new Dictionary<string, string?>
-        {
-            ["SWUPGRADE_PLATFORM_URL"] = _ctx.Fake.BaseUrl.ToString(),
-            ["SWUPGRADE_APP_ID"] = _ctx.Fake.AppId,
-            ["SWUPGRADE_APP_SECRET"] = _ctx.Fake.Secret,
-            ["SWUPGRADE_CA_FILE"] = _ctx.Ca.CaFile,
-        };
+        var file = Ctx.Ca.WritePkcs12(Ctx.Ca.IssueClientCertificate("cli operator"), password, "cli.p12");
+        var env = Ctx.CliEnvironment();
 
         var without = await RunAsync(env, "subscriptions", "list");
         env["SWUPGRADE_CLIENT_CERT_FILE"] = file;
@@ -122,16 +114,10 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     [Fact]
     public async Task Cli_ClientCertificateThePlatformRefuses_ExitsWithTlsFailure()
     {
-        using var otherCa = Fake.TestCertificateAuthority.Create("Some other CA");
-        var env = new Dictionary<string, string?>
-        {
-            ["SWUPGRADE_PLATFORM_URL"] = _ctx.Fake.BaseUrl.ToString(),
-            ["SWUPGRADE_APP_ID"] = _ctx.Fake.AppId,
-            ["SWUPGRADE_APP_SECRET"] = _ctx.Fake.Secret,
-            ["SWUPGRADE_CA_FILE"] = _ctx.Ca.CaFile,
-            ["SWUPGRADE_CLIENT_CERT_FILE"] = otherCa.WritePkcs12(otherCa.IssueClientCertificate("stranger"), "pw-1"),
-            ["SWUPGRADE_CLIENT_CERT_PASSWORD"] = "pw-1",
-        };
+        using var otherCa = TestCertificateAuthority.Create("Some other CA");
+        var env = Ctx.CliEnvironment();
+        env["SWUPGRADE_CLIENT_CERT_FILE"] = otherCa.WritePkcs12(otherCa.IssueClientCertificate("stranger"), "pw-1");
+        env["SWUPGRADE_CLIENT_CERT_PASSWORD"] = "pw-1";
 
         var run = await RunAsync(env, "subscriptions", "list");
 
@@ -140,11 +126,5 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.DoesNotContain("could not be reached", run.Stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(Dictionary<string, string?> env, params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr, env);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<CliRun> RunAsync(Dictionary<string, string?> env, params string[] args) => CliRun.RunAsync(args, env);
 }

@@ -1,30 +1,17 @@
-using System.Text.Json;
 using SwUpgrade.Cli.Commands;
 using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
-public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
+public sealed class HuaweiIotPlatformClientTests : PlatformTests
 {
-    private const string LoginPath = "/iocm/app/sec/v1.1.0/login";
-    private const string RefreshPath = "/iocm/app/sec/v1.1.0/refreshToken";
-    private const string ManagementSubscribePath = "/iodm/app/sub/v1.1.0/subscribe";
-    private const string SubscriptionsPath = "/iocm/app/sub/v1.2.0/subscriptions";
     private const string Callback = "https://swupgrade.example.net:443/v1.0.0/messageReceiver";
-
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
-    private FakeHuaweiPlatform Fake => _ctx.Fake;
 
     [Fact]
     public async Task Login_PostsFormEncodedCredentials_ThenSendsAppKeyAndBearerToken()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
 
@@ -41,7 +28,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task Subscribe_ReusesToken_AcrossCalls()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
         await client.SubscribeAsync(NotifyTypes.SwUpgradeResult, Callback);
@@ -56,7 +43,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     public async Task ConcurrentCalls_ShareOneLogin()
     {
         Fake.LoginDelay = TimeSpan.FromMilliseconds(300);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => client.ListSubscriptionsAsync(null, 0, 10))));
 
@@ -69,7 +56,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task RejectedToken_LeadsToOneReLogin_AndTheCallSucceeds()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
         await client.ListSubscriptionsAsync(null, 0, 10);
 
         Fake.InvalidateTokens(); // e.g. another client logged in with the same application
@@ -86,7 +73,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     public async Task Unauthorized_AnswersAfterReLogin_FailWithAuthenticationError_WithoutLooping()
     {
         Fake.RejectAllTokens = true;
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var e = await Assert.ThrowsAsync<PlatformAuthenticationException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -100,7 +87,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     public async Task Throttled_CallIsRetriedWithBackOff_ThenSucceeds()
     {
         var notes = new List<string>();
-        using var client = _ctx.Client(o => o.Diagnostics = notes.Add);
+        using var client = Ctx.Client(o => o.Diagnostics = notes.Add);
         await client.ListSubscriptionsAsync(null, 0, 10);
         Fake.Throttle(ManagementSubscribePath, 3);
 
@@ -115,7 +102,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task Throttled_BeyondTheRetries_ThrowsThrottledException()
     {
-        using var client = _ctx.Client(o => o.MaxRetryAttempts = 2);
+        using var client = Ctx.Client(o => o.MaxRetryAttempts = 2);
         await client.ListSubscriptionsAsync(null, 0, 10);
         Fake.Throttle(SubscriptionsPath, 5);
 
@@ -130,7 +117,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task Subscribe_UpgradeType_UsesManagementApi_WithExactJsonBody()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var result = await client.SubscribeAsync(NotifyTypes.FwUpgradeResult, "https://swupgrade.example.net/api/push");
 
@@ -147,7 +134,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task Subscribe_ServiceDataType_UsesServiceApi_AndReturnsSubscriptionId()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var result = await client.SubscribeAsync("deviceAdded", Callback);
 
@@ -161,7 +148,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task Subscribe_IsIdempotent_ForBothApis()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var first = await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
         var again = await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
@@ -180,7 +167,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     public async Task Subscribe_ServiceTypeSubscribedToAnotherUrl_ThrowsAlreadySubscribed()
     {
         Fake.AddSubscription("deviceAdded", "https://swupgrade.example.net:443/old");
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var e = await Assert.ThrowsAsync<AlreadySubscribedException>(() => client.SubscribeAsync("deviceAdded", Callback));
 
@@ -194,7 +181,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task Subscribe_RejectedCallbackUrl_ThrowsWithAdvice()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var e = await Assert.ThrowsAsync<CallbackUrlRejectedException>(
             () => client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, "https://rejected.example.net:443/push"));
@@ -211,7 +198,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [InlineData(500, "50252", typeof(PlatformApiException))]
     public async Task PlatformErrors_BecomeTypedExceptions_CarryingStatusAndCode(int status, string code, Type expected)
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
         await client.ListSubscriptionsAsync(null, 0, 10);
         Fake.EnqueueFailure(ManagementSubscribePath, status, code, "described");
 
@@ -228,7 +215,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     public async Task WrongSecret_ThrowsAuthenticationError_ThatNamesTheSettings_NotTheSecret()
     {
         const string secret = "Wr0ng-S3cret-Value";
-        using var client = _ctx.Client(o => o.Secret = secret);
+        using var client = Ctx.Client(o => o.Secret = secret);
 
         var e = await Assert.ThrowsAsync<PlatformAuthenticationException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -248,7 +235,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
             Fake.AddSubscription(NotifyTypes.All[i], Callback);
         }
 
-        using var client = _ctx.Client(o => o.PageSize = 2);
+        using var client = Ctx.Client(o => o.PageSize = 2);
         var all = new List<Subscription>();
         await foreach (var s in client.ListAllSubscriptionsAsync(null))
         {
@@ -269,7 +256,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         const string url = "https://swupgrade.example.net:443/api/push?code=a+b&x=1";
         Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, url);
         Fake.AddSubscription(NotifyTypes.SwUpgradeResult, url);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var result = await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange, url);
 
@@ -285,7 +272,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     public async Task DeleteById_SendsDelete_AndUnknownIdIsNotFound()
     {
         var s = Fake.AddSubscription("deviceAdded", Callback);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         await client.DeleteSubscriptionAsync(s.SubscriptionId);
         var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.DeleteSubscriptionAsync(s.SubscriptionId));
@@ -301,7 +288,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task UntrustedServerCertificate_FailsWithClearTlsError()
     {
-        using var client = _ctx.Client(o => o.CaFile = null);
+        using var client = Ctx.Client(o => o.CaFile = null);
 
         var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -315,7 +302,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     public async Task ServerCertificateFromAnotherCa_FailsWithClearTlsError()
     {
         using var otherCa = TestCertificateAuthority.Create("Some other CA");
-        using var client = _ctx.Client(o => o.CaFile = otherCa.CaFile);
+        using var client = Ctx.Client(o => o.CaFile = otherCa.CaFile);
 
         var e = await Assert.ThrowsAsync<PlatformTlsException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -328,7 +315,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task PlatformUrl_WithAPathAndNoTrailingSlash_KeepsThePath_ForEveryCall()
     {
-        using var client = _ctx.Client(o => o.BaseUrl = new Uri(Fake.BaseUrl, "gateway"));
+        using var client = Ctx.Client(o => o.BaseUrl = new Uri(Fake.BaseUrl, "gateway"));
 
         await Assert.ThrowsAnyAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -341,14 +328,14 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         using var http = new HttpClient();
 
         Assert.Throws<ArgumentNullException>("options", () => new HuaweiIotPlatformClient(null!));
-        Assert.Throws<ArgumentNullException>("httpClient", () => new HuaweiIotPlatformClient(null!, _ctx.Options()));
+        Assert.Throws<ArgumentNullException>("httpClient", () => new HuaweiIotPlatformClient(null!, Ctx.Options()));
         Assert.Throws<ArgumentNullException>("options", () => new HuaweiIotPlatformClient(http, null!));
     }
 
     [Fact]
     public async Task Dispose_LeavesAnHttpClientItWasGiven_Usable()
     {
-        var options = _ctx.Options();
+        var options = Ctx.Options();
         using var tls = new PlatformTls(options);
         using var http = new HttpClient(tls.CreateHandler());
         using (var first = new HuaweiIotPlatformClient(http, options))
@@ -365,7 +352,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task DisposedClient_RefusesFurtherCalls_WithoutSendingThem()
     {
-        var client = _ctx.Client();
+        var client = Ctx.Client();
         await client.ListSubscriptionsAsync(null, 0, 10);
         client.Dispose();
 
@@ -385,7 +372,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [InlineData("page size 101")]
     public async Task Calls_WithABlankIdentifierOrAPageOutOfRange_AreRefused_BeforeAnythingIsSent(string call)
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
         Func<Task> act = call switch
         {
             "subscribe" => () => client.SubscribeAsync(" ", Callback),
@@ -412,7 +399,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [InlineData("log in", "POST /iocm/app/sec/v1.1.0/login", "Logging in to the platform failed (")]
     public async Task AFailedCall_SaysWhatItWasDoing(string call, string failingRequest, string expected)
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
         Fake.EnqueueFailure(failingRequest, 500, "50000", "internal error");
         Func<Task> act = call switch
         {
@@ -433,7 +420,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     [Fact]
     public async Task ALoginAnswerWithoutAnAccessToken_IsAnError_SayingSo()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
         Fake.EnqueueFailure("/login", 200, "0", "no token here"); // a 200 whose body carries no accessToken
 
         var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
@@ -453,7 +440,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         }
 
         Fake.ReportedTotalCount = reportedTotal;
-        using var client = _ctx.Client(o => o.PageSize = 2);
+        using var client = Ctx.Client(o => o.PageSize = 2);
         var all = await ToListAsync(client.ListAllSubscriptionsAsync(null));
 
         Assert.Equal((subscriptions, 2), (all.Count, Fake.RequestsTo(SubscriptionsPath).Count));
@@ -465,7 +452,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
         Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, Callback);
         Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, "https://other.example.net:443/push");
         Fake.AddSubscription(NotifyTypes.SwUpgradeResult, Callback);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var result = await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange);
 
@@ -480,7 +467,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     {
         const string stored = "https://swupgrade.example.net/v1.0.0/messageReceiver"; // no port: subscribed by another tool
         Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, stored);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var result = await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange, stored);
 
@@ -494,7 +481,7 @@ public sealed class HuaweiIotPlatformClientTests : IAsyncLifetime
     {
         const string url = "http://swupgrade.example.net:8080/v1.0.0/messageReceiver";
         Fake.AddSubscription(NotifyTypes.SwUpgradeStateChange, url);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var result = await client.DeleteSubscriptionsAsync(NotifyTypes.SwUpgradeStateChange, url);
 

@@ -7,15 +7,9 @@ using SwUpgradeFunc.Platform;
 namespace SwUpgradeFunc.Tests.Platform;
 
 /// <summary>How the client meets a platform that is busy, unreachable or slow, and what it says about each.</summary>
-public sealed class PlatformFailureTests : IAsyncLifetime
+public sealed class PlatformFailureTests : PlatformTests
 {
-    private const string ListPath = "/iocm/app/sub/v1.2.0/subscriptions";
-    private PlatformTestContext _ctx = null!;
     private readonly ConcurrentQueue<string> _diagnostics = new();
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
 
     [Theory]
     [InlineData(502)]
@@ -23,12 +17,12 @@ public sealed class PlatformFailureTests : IAsyncLifetime
     [InlineData(504)]
     public async Task BriefUnavailability_IsRetried_AndSaidToBeBusy(int status)
     {
-        using var client = _ctx.Client(o => o.Diagnostics = _diagnostics.Enqueue, time: new InstantDelayTimeProvider());
-        _ctx.Fake.EnqueueFailure(ListPath, status, "50252");
+        using var client = Ctx.Client(o => o.Diagnostics = _diagnostics.Enqueue, time: new InstantDelayTimeProvider());
+        Fake.EnqueueFailure(SubscriptionsPath, status, "50252");
 
         await client.ListSubscriptionsAsync(null, 0, 10);
 
-        Assert.Equal(2, _ctx.Fake.RequestsTo(ListPath).Count);
+        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count);
         var said = Assert.Single(_diagnostics);
         Assert.StartsWith($"Listing subscriptions: the platform answered {status} (busy); retry 1 of 4 in ", said, StringComparison.Ordinal);
     }
@@ -36,12 +30,12 @@ public sealed class PlatformFailureTests : IAsyncLifetime
     [Fact]
     public async Task ThrottlingInTheBody_OfA403_IsRetried_AndSaidToBeThrottled()
     {
-        using var client = _ctx.Client(o => o.Diagnostics = _diagnostics.Enqueue, time: new InstantDelayTimeProvider());
-        _ctx.Fake.Throttle(ListPath, 1);
+        using var client = Ctx.Client(o => o.Diagnostics = _diagnostics.Enqueue, time: new InstantDelayTimeProvider());
+        Fake.Throttle(SubscriptionsPath, 1);
 
         await client.ListSubscriptionsAsync(null, 0, 10);
 
-        Assert.Equal(2, _ctx.Fake.RequestsTo(ListPath).Count);
+        Assert.Equal(2, Fake.RequestsTo(SubscriptionsPath).Count);
         Assert.StartsWith("Listing subscriptions: the platform answered 403 (throttled); retry 1 of 4 in ", Assert.Single(_diagnostics),
             StringComparison.Ordinal);
     }
@@ -49,37 +43,37 @@ public sealed class PlatformFailureTests : IAsyncLifetime
     [Fact]
     public async Task AnErrorThatIsNotThrottling_IsNotRetried()
     {
-        using var client = _ctx.Client(time: new InstantDelayTimeProvider());
-        _ctx.Fake.EnqueueFailure(ListPath, 400, "100228");
+        using var client = Ctx.Client(time: new InstantDelayTimeProvider());
+        Fake.EnqueueFailure(SubscriptionsPath, 400, "100228");
 
         var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
-        Assert.Equal(("100228", 1), (e.ErrorCode, _ctx.Fake.RequestsTo(ListPath).Count));
+        Assert.Equal(("100228", 1), (e.ErrorCode, Fake.RequestsTo(SubscriptionsPath).Count));
     }
 
     [Fact]
     public async Task Unavailability_BeyondTheRetries_IsReportedAsThePlatformsError_NotAsThrottling()
     {
-        using var client = _ctx.Client(o => o.MaxRetryAttempts = 1, time: new InstantDelayTimeProvider());
-        _ctx.Fake.EnqueueFailure(ListPath, 503, "50252");
-        _ctx.Fake.EnqueueFailure(ListPath, 503, "50252");
+        using var client = Ctx.Client(o => o.MaxRetryAttempts = 1, time: new InstantDelayTimeProvider());
+        Fake.EnqueueFailure(SubscriptionsPath, 503, "50252");
+        Fake.EnqueueFailure(SubscriptionsPath, 503, "50252");
 
         var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
         Assert.IsNotType<PlatformThrottledException>(e);
-        Assert.Equal((503, 2), (e.HttpStatus, _ctx.Fake.RequestsTo(ListPath).Count));
+        Assert.Equal((503, 2), (e.HttpStatus, Fake.RequestsTo(SubscriptionsPath).Count));
         Assert.Contains("internal error: try again later", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ANegativeRetryCount_MeansNoRetry()
     {
-        using var client = _ctx.Client(o => o.MaxRetryAttempts = -3, time: new InstantDelayTimeProvider());
-        _ctx.Fake.EnqueueFailure(ListPath, 503, "50252");
+        using var client = Ctx.Client(o => o.MaxRetryAttempts = -3, time: new InstantDelayTimeProvider());
+        Fake.EnqueueFailure(SubscriptionsPath, 503, "50252");
 
         await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
-        Assert.Single(_ctx.Fake.RequestsTo(ListPath));
+        Assert.Single(Fake.RequestsTo(SubscriptionsPath));
     }
 
     [Fact]
@@ -89,7 +83,7 @@ public sealed class PlatformFailureTests : IAsyncLifetime
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        using var client = _ctx.Client(o => o.BaseUrl = new Uri($"https://127.0.0.1:{port}/"));
+        using var client = Ctx.Client(o => o.BaseUrl = new Uri($"https://127.0.0.1:{port}/"));
 
         var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
@@ -104,32 +98,32 @@ public sealed class PlatformFailureTests : IAsyncLifetime
     [Fact]
     public async Task AnAnswerCutShort_IsUnreachable_InPlainWords()
     {
-        using var client = _ctx.Client();
-        _ctx.Fake.CutAnswerShort("/login");
+        using var client = Ctx.Client();
+        Fake.CutAnswerShort("/login");
 
         var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
-        Assert.Equal($"The platform at {_ctx.Fake.BaseUrl.Authority} could not be reached: The response ended prematurely.", e.Message);
+        Assert.Equal($"The platform at {Fake.BaseUrl.Authority} could not be reached: The response ended prematurely.", e.Message);
         Assert.Equal(
-            $"The platform at {_ctx.Fake.BaseUrl.Authority} could not be reached: The response ended prematurely. Check SWUPGRADE_PLATFORM_URL (or --platform-url) and the network.",
+            $"The platform at {Fake.BaseUrl.Authority} could not be reached: The response ended prematurely. Check SWUPGRADE_PLATFORM_URL (or --platform-url) and the network.",
             CliAdvice.Describe(e));
     }
 
     [Fact]
     public async Task APlatformSlowerThanTheRequestTimeout_SaysHowLongItWaited()
     {
-        _ctx.Fake.LoginDelay = TimeSpan.FromSeconds(5);
-        using var client = _ctx.Client(o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
+        Fake.LoginDelay = TimeSpan.FromSeconds(5);
+        using var client = Ctx.Client(o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
 
         var e = await Assert.ThrowsAsync<PlatformUnreachableException>(() => client.ListSubscriptionsAsync(null, 0, 10));
 
-        Assert.Equal($"The platform at {_ctx.Fake.BaseUrl.Authority} did not answer one request within 0.3 s.", e.Message);
+        Assert.Equal($"The platform at {Fake.BaseUrl.Authority} did not answer one request within 0.3 s.", e.Message);
     }
 
     [Fact]
     public void Options_WithoutAPlatformUrl_NameTheSetting()
     {
-        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.BaseUrl = null!));
+        var e = Assert.Throws<PlatformConfigurationException>(() => Ctx.Client(o => o.BaseUrl = null!));
 
         Assert.Equal(PlatformFix.PlatformUrl, e.Fix);
         Assert.Contains("SWUPGRADE_PLATFORM_URL", CliAdvice.Describe(e), StringComparison.Ordinal);

@@ -16,12 +16,15 @@ public sealed class PlatformTestContext : IAsyncDisposable
 
     public FakeHuaweiPlatform Fake { get; }
 
-    public static async Task<PlatformTestContext> StartAsync(bool requireClientCertificate = false)
+    /// <param name="requireClientCertificate">Whether the fake asks for a client certificate in the handshake.</param>
+    /// <param name="serverHostName">A DNS name to issue the fake's certificate for instead of its own address.</param>
+    public static async Task<PlatformTestContext> StartAsync(bool requireClientCertificate = false, string? serverHostName = null)
     {
         var ca = TestCertificateAuthority.Create("Fake IoT platform CA");
         try
         {
-            var fake = await FakeHuaweiPlatform.StartAsync(ca, requireClientCertificate);
+            var serverCertificate = serverHostName is null ? null : ca.IssueServerCertificate(serverHostName);
+            var fake = await FakeHuaweiPlatform.StartAsync(ca, requireClientCertificate, serverCertificate);
             return new PlatformTestContext(ca, fake);
         }
         catch
@@ -47,6 +50,15 @@ public sealed class PlatformTestContext : IAsyncDisposable
         configure?.Invoke(options);
         return options;
     }
+
+    /// <summary>The CLI's environment variables that reach the fake with the test CA.</summary>
+    public Dictionary<string, string?> CliEnvironment() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["SWUPGRADE_PLATFORM_URL"] = Fake.BaseUrl.ToString(),
+        ["SWUPGRADE_APP_ID"] = Fake.AppId,
+        ["SWUPGRADE_APP_SECRET"] = Fake.Secret,
+        ["SWUPGRADE_CA_FILE"] = Ca.CaFile,
+    };
 
     public HuaweiIotPlatformClient Client(Action<PlatformClientOptions>? configure = null, TimeProvider? time = null) =>
         new(Options(configure), time);

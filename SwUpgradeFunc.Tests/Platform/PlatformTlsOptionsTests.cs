@@ -5,33 +5,27 @@ using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
-public sealed class PlatformTlsOptionsTests : IAsyncLifetime
+public sealed class PlatformTlsOptionsTests : PlatformTests
 {
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
     [Fact]
     public async Task CaFile_InDerFormat_IsTrustedToo()
     {
-        var der = Path.Combine(_ctx.Ca.Directory, "ca.cer");
-        await File.WriteAllBytesAsync(der, _ctx.Ca.Root.Export(X509ContentType.Cert));
-        using var client = _ctx.Client(o => o.CaFile = der);
+        var der = Path.Combine(Ctx.Ca.Directory, "ca.cer");
+        await File.WriteAllBytesAsync(der, Ctx.Ca.Root.Export(X509ContentType.Cert));
+        using var client = Ctx.Client(o => o.CaFile = der);
 
         await client.ListSubscriptionsAsync(null, 0, 10);
 
-        Assert.Equal(1, _ctx.Fake.LoginCount);
+        Assert.Equal(1, Fake.LoginCount);
     }
 
     [Fact]
     public void CaFile_WithoutCertificates_IsAConfigurationError()
     {
-        var junk = Path.Combine(_ctx.Ca.Directory, "junk.pem");
+        var junk = Path.Combine(Ctx.Ca.Directory, "junk.pem");
         File.WriteAllText(junk, "not a certificate");
 
-        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.CaFile = junk));
+        var e = Assert.Throws<PlatformConfigurationException>(() => Ctx.Client(o => o.CaFile = junk));
 
         Assert.Contains(junk, e.Message, StringComparison.Ordinal);
     }
@@ -39,7 +33,7 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
     [Fact]
     public void PlainHttpPlatformUrl_IsRefused()
     {
-        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.BaseUrl = new Uri("http://127.0.0.1:8743")));
+        var e = Assert.Throws<PlatformConfigurationException>(() => Ctx.Client(o => o.BaseUrl = new Uri("http://127.0.0.1:8743")));
 
         Assert.Contains("https", e.Message, StringComparison.Ordinal);
     }
@@ -48,21 +42,21 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
     public async Task ClientFromHttpClientFactory_UsesTheSameTlsAndBackOff()
     {
         var services = new ServiceCollection();
-        services.AddHuaweiIotPlatformClient(_ctx.Options());
+        services.AddHuaweiIotPlatformClient(Ctx.Options());
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<HuaweiIotPlatformClient>();
-        _ctx.Fake.Throttle("/iodm/app/sub/v1.1.0/subscribe", 2);
+        Fake.Throttle("/iodm/app/sub/v1.1.0/subscribe", 2);
 
         var result = await client.SubscribeAsync(NotifyTypes.SwUpgradeResult, "https://func.example.net/push");
 
         Assert.Equal(SubscribeOutcome.Subscribed, result.Outcome);
-        Assert.Equal(3, _ctx.Fake.RequestsTo("/iodm/app/sub/v1.1.0/subscribe").Count);
+        Assert.Equal(3, Fake.RequestsTo("/iodm/app/sub/v1.1.0/subscribe").Count);
     }
 
     [Fact]
     public async Task ClientFromHttpClientFactory_RegistersTheOptionsItWasGiven_AndRefusesMissingArguments()
     {
-        var options = _ctx.Options();
+        var options = Ctx.Options();
         var services = new ServiceCollection();
         services.AddHuaweiIotPlatformClient(options);
         await using var provider = services.BuildServiceProvider();
@@ -76,9 +70,9 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
     public void Options_WithoutAnApplicationIdOrSecret_AreAConfigurationError_NamingTheSetting()
     {
         var noAppId = Assert.Throws<PlatformConfigurationException>(() =>
-            new HuaweiIotPlatformClient(new PlatformClientOptions { BaseUrl = _ctx.Fake.BaseUrl, Secret = "s" }));
+            new HuaweiIotPlatformClient(new PlatformClientOptions { BaseUrl = Fake.BaseUrl, Secret = "s" }));
         var noSecret = Assert.Throws<PlatformConfigurationException>(() =>
-            new HuaweiIotPlatformClient(new PlatformClientOptions { BaseUrl = _ctx.Fake.BaseUrl, AppId = "a" }));
+            new HuaweiIotPlatformClient(new PlatformClientOptions { BaseUrl = Fake.BaseUrl, AppId = "a" }));
 
         Assert.Equal((PlatformFix.AppId, PlatformFix.AppSecret), (noAppId.Fix, noSecret.Fix));
         Assert.Contains("SWUPGRADE_APP_ID", CliAdvice.Describe(noAppId), StringComparison.Ordinal);
@@ -88,9 +82,9 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
     [Fact]
     public void CaFile_ThatDoesNotExist_IsAConfigurationError_NamingIt()
     {
-        var missing = Path.Combine(_ctx.Ca.Directory, "no-such-ca.pem");
+        var missing = Path.Combine(Ctx.Ca.Directory, "no-such-ca.pem");
 
-        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o => o.CaFile = missing));
+        var e = Assert.Throws<PlatformConfigurationException>(() => Ctx.Client(o => o.CaFile = missing));
 
         Assert.Contains($"The CA file '{missing}' could not be read", e.Message, StringComparison.Ordinal);
     }
@@ -98,10 +92,10 @@ public sealed class PlatformTlsOptionsTests : IAsyncLifetime
     [Fact]
     public void ClientCertificate_WithoutItsPrivateKey_IsAConfigurationError()
     {
-        using var publicOnly = X509CertificateLoader.LoadCertificate(_ctx.Ca.Root.RawData);
-        var file = _ctx.Ca.WritePkcs12(publicOnly, "pw", "public-only.p12");
+        using var publicOnly = X509CertificateLoader.LoadCertificate(Ctx.Ca.Root.RawData);
+        var file = Ctx.Ca.WritePkcs12(publicOnly, "pw", "public-only.p12");
 
-        var e = Assert.Throws<PlatformConfigurationException>(() => _ctx.Client(o =>
+        var e = Assert.Throws<PlatformConfigurationException>(() => Ctx.Client(o =>
         {
             o.ClientCertificateFile = file;
             o.ClientCertificatePassword = "pw";

@@ -1,22 +1,11 @@
 using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
 /// <summary>Back-off on throttling: per-attempt timeouts, growing delays, Retry-After, the token current at each retry.</summary>
-public sealed class ThrottlingTests : IAsyncLifetime
+public sealed class ThrottlingTests : PlatformTests
 {
-    private const string ManagementSubscribePath = "/iodm/app/sub/v1.1.0/subscribe";
-    private const string SubscriptionsPath = "/iocm/app/sub/v1.2.0/subscriptions";
     private const string Callback = "https://swupgrade.example.net:443/v1.0.0/messageReceiver";
-
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
-    private FakeHuaweiPlatform Fake => _ctx.Fake;
 
     [Fact]
     public async Task ThrottlingLongerThanTheRequestTimeout_IsRetried_BecauseTheTimeoutAppliesToEachAttempt()
@@ -24,7 +13,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
         // Back-off of 10 + 20 + 40 + 80 s (on the injected clock) against a 2 s timeout per attempt: the 4th retry runs.
         var time = new InstantDelayTimeProvider();
         var notes = new List<string>();
-        using var client = _ctx.Client(
+        using var client = Ctx.Client(
             o =>
             {
                 o.RetryBaseDelay = TimeSpan.FromSeconds(10);
@@ -52,7 +41,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
     public async Task ThrottledBeyondTheRetries_SaysStillThrottledAfterNTries()
     {
         var time = new InstantDelayTimeProvider();
-        using var client = _ctx.Client(o => o.RetryBaseDelay = TimeSpan.FromSeconds(5), time);
+        using var client = Ctx.Client(o => o.RetryBaseDelay = TimeSpan.FromSeconds(5), time);
         await client.ListSubscriptionsAsync(null, 0, 10);
         Fake.Throttle(SubscriptionsPath, 10);
 
@@ -69,7 +58,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
     public async Task RetryAfter_IsHonoured()
     {
         var time = new InstantDelayTimeProvider();
-        using var client = _ctx.Client(o => o.RetryBaseDelay = TimeSpan.FromSeconds(1), time);
+        using var client = Ctx.Client(o => o.RetryBaseDelay = TimeSpan.FromSeconds(1), time);
         Fake.Throttle(ManagementSubscribePath, 2, retryAfterSeconds: 45);
 
         await client.SubscribeAsync(NotifyTypes.SwUpgradeStateChange, Callback);
@@ -83,7 +72,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
         // The token lives 10 minutes and is renewed 5 minutes before expiry; the platform asks for a 6-minute wait.
         Fake.ExpiresIn = 600;
         var time = new InstantDelayTimeProvider();
-        using var client = _ctx.Client(o => o.MaxRetryDelay = TimeSpan.FromMinutes(10), time);
+        using var client = Ctx.Client(o => o.MaxRetryDelay = TimeSpan.FromMinutes(10), time);
         await client.ListSubscriptionsAsync(null, 0, 10);
         Fake.Throttle(ManagementSubscribePath, 1, retryAfterSeconds: 360);
 
@@ -99,7 +88,7 @@ public sealed class ThrottlingTests : IAsyncLifetime
     public async Task ThrottledLogin_IsRetriedToo()
     {
         var time = new InstantDelayTimeProvider();
-        using var client = _ctx.Client(time: time);
+        using var client = Ctx.Client(time: time);
         Fake.Throttle("/iocm/app/sec/v1.1.0/login", 2);
 
         await client.ListSubscriptionsAsync(null, 0, 10);

@@ -11,29 +11,21 @@ namespace SwUpgradeFunc.Tests.Platform;
 /// When the client renews its access token, at the exact second: the token is renewed 5 minutes (the margin) before it
 /// expires, the refresh token is used until 24 hours less the margin, and a short-lived token is kept for half its life.
 /// </summary>
-public sealed class TokenLifetimeTests : IAsyncLifetime
+public sealed class TokenLifetimeTests : PlatformTests
 {
-    private const string RefreshPath = "/iocm/app/sec/v1.1.0/refreshToken";
-    private const string SubscriptionsPath = "/iocm/app/sub/v1.2.0/subscriptions";
-
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-26T10:00:00Z", CultureInfo.InvariantCulture));
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
 
     private async Task<(int Logins, int Refreshes)> CallAfter(HuaweiIotPlatformClient client, TimeSpan wait)
     {
         _time.Advance(wait);
         await client.ListSubscriptionsAsync(null, 0, 10);
-        return (_ctx.Fake.LoginCount, _ctx.Fake.RefreshCount);
+        return (Fake.LoginCount, Fake.RefreshCount);
     }
 
     [Fact]
     public async Task Token_IsKept_UntilShortlyBeforeExpiry()
     {
-        using var client = _ctx.Client(time: _time);
+        using var client = Ctx.Client(time: _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
 
         Assert.Equal((1, 0), await CallAfter(client, TimeSpan.FromSeconds(3600 - 301)));
@@ -42,54 +34,54 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task Token_IsRenewedWithRefreshToken_ShortlyBeforeExpiry()
     {
-        using var client = _ctx.Client(time: _time);
+        using var client = Ctx.Client(time: _time);
 
         await client.ListSubscriptionsAsync(null, 0, 10);
-        var firstToken = _ctx.Fake.CurrentAccessToken;
+        var firstToken = Fake.CurrentAccessToken;
         _time.Advance(TimeSpan.FromSeconds(3600 - 299));
         await client.ListSubscriptionsAsync(null, 0, 10);
 
-        Assert.Equal(1, _ctx.Fake.LoginCount);
-        Assert.Equal(1, _ctx.Fake.RefreshCount);
-        var refresh = Assert.Single(_ctx.Fake.RequestsTo(RefreshPath));
+        Assert.Equal(1, Fake.LoginCount);
+        Assert.Equal(1, Fake.RefreshCount);
+        var refresh = Assert.Single(Fake.RequestsTo(RefreshPath));
         Assert.Equal("POST", refresh.Method);
         Assert.StartsWith("application/json", refresh.Header("Content-Type"), StringComparison.Ordinal);
         using var body = JsonDocument.Parse(refresh.Body);
         Assert.Equal(FakeHuaweiPlatform.DefaultAppId, body.RootElement.GetProperty("appId").GetString());
         Assert.Equal(FakeHuaweiPlatform.DefaultSecret, body.RootElement.GetProperty("secret").GetString());
         Assert.Equal("refresh-1", body.RootElement.GetProperty("refreshToken").GetString());
-        Assert.NotEqual(firstToken, _ctx.Fake.CurrentAccessToken);
-        Assert.Equal("Bearer " + _ctx.Fake.CurrentAccessToken, _ctx.Fake.RequestsTo(SubscriptionsPath)[^1].Header("Authorization"));
+        Assert.NotEqual(firstToken, Fake.CurrentAccessToken);
+        Assert.Equal("Bearer " + Fake.CurrentAccessToken, Fake.RequestsTo(SubscriptionsPath)[^1].Header("Authorization"));
     }
 
     [Fact]
     public async Task Token_AfterRefreshTokenLifetime_LogsInAgain()
     {
-        using var client = _ctx.Client(time: _time);
+        using var client = Ctx.Client(time: _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
 
         Assert.Equal(2, (await CallAfter(client, TimeSpan.FromHours(25))).Logins);
-        Assert.Empty(_ctx.Fake.RequestsTo(RefreshPath));
+        Assert.Empty(Fake.RequestsTo(RefreshPath));
     }
 
     [Fact]
     public async Task Token_RefusedRefresh_FallsBackToLogin()
     {
-        using var client = _ctx.Client(time: _time);
+        using var client = Ctx.Client(time: _time);
 
         await client.ListSubscriptionsAsync(null, 0, 10);
-        _ctx.Fake.EnqueueFailure(RefreshPath, 401, "1010005", "Invalid refresh token.");
+        Fake.EnqueueFailure(RefreshPath, 401, "1010005", "Invalid refresh token.");
         _time.Advance(TimeSpan.FromSeconds(3500));
         await client.ListSubscriptionsAsync(null, 0, 10);
 
-        Assert.Equal(2, _ctx.Fake.LoginCount);
-        Assert.Single(_ctx.Fake.RequestsTo(RefreshPath));
+        Assert.Equal(2, Fake.LoginCount);
+        Assert.Single(Fake.RequestsTo(RefreshPath));
     }
 
     [Fact]
     public async Task Token_IsRenewed_AtExactlyItsExpiryLessTheMargin()
     {
-        using var client = _ctx.Client(time: _time);
+        using var client = Ctx.Client(time: _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
 
         Assert.Equal((1, 1), await CallAfter(client, TimeSpan.FromSeconds(3600 - 300)));
@@ -100,8 +92,8 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
     [InlineData(-5)]
     public async Task Token_WithoutAUsableExpiresIn_IsKeptForAnHour(long expiresIn)
     {
-        _ctx.Fake.ExpiresIn = expiresIn;
-        using var client = _ctx.Client(time: _time);
+        Fake.ExpiresIn = expiresIn;
+        using var client = Ctx.Client(time: _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
 
         Assert.Equal((1, 0), await CallAfter(client, TimeSpan.FromSeconds(3600 - 301)));
@@ -111,8 +103,8 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task Token_LivingLessThanTwiceTheMargin_IsKeptForHalfItsLifetime()
     {
-        _ctx.Fake.ExpiresIn = 400; // the 300 s margin would leave 100 s; half the lifetime is 200 s
-        using var client = _ctx.Client(time: _time);
+        Fake.ExpiresIn = 400; // the 300 s margin would leave 100 s; half the lifetime is 200 s
+        using var client = Ctx.Client(time: _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
 
         Assert.Equal((1, 0), await CallAfter(client, TimeSpan.FromSeconds(199)));
@@ -124,7 +116,7 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
     [InlineData(-300, 2, 0)] // from 24 hours less the margin on, the client logs in afresh
     public async Task RefreshToken_IsUsed_UntilItsLifetimeLessTheMargin(int secondsAfterADay, int logins, int refreshes)
     {
-        using var client = _ctx.Client(time: _time);
+        using var client = Ctx.Client(time: _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
 
         Assert.Equal((logins, refreshes), await CallAfter(client, TimeSpan.FromHours(24) + TimeSpan.FromSeconds(secondsAfterADay)));
@@ -133,9 +125,9 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task ARefreshStillThrottled_SaysItWasRefreshingTheToken()
     {
-        using var client = _ctx.Client(o => o.MaxRetryAttempts = 0, _time);
+        using var client = Ctx.Client(o => o.MaxRetryAttempts = 0, _time);
         await client.ListSubscriptionsAsync(null, 0, 10);
-        _ctx.Fake.Throttle(RefreshPath, 1);
+        Fake.Throttle(RefreshPath, 1);
         _time.Advance(TimeSpan.FromSeconds(3301));
 
         var e = await Assert.ThrowsAsync<PlatformThrottledException>(() => client.ListSubscriptionsAsync(null, 0, 10));
@@ -147,7 +139,7 @@ public sealed class TokenLifetimeTests : IAsyncLifetime
     public async Task ClientFromHttpClientFactory_KeepsTheTokenByTheTimeProviderItWasGiven()
     {
         var services = new ServiceCollection();
-        services.AddHuaweiIotPlatformClient(_ctx.Options(), _time);
+        services.AddHuaweiIotPlatformClient(Ctx.Options(), _time);
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<HuaweiIotPlatformClient>();
         await client.ListSubscriptionsAsync(null, 0, 10);

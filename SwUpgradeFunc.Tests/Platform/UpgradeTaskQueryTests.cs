@@ -5,17 +5,9 @@ using SwUpgradeFunc.Tests.Platform.Fake;
 
 namespace SwUpgradeFunc.Tests.Platform;
 
-public sealed class UpgradeTaskQueryTests : IAsyncLifetime
+public sealed class UpgradeTaskQueryTests : PlatformTests
 {
     private const string SubOperationsPath = "/iodm/northbound/v1.5.0/operations/op-q/subOperations";
-
-    private PlatformTestContext _ctx = null!;
-
-    public async Task InitializeAsync() => _ctx = await PlatformTestContext.StartAsync();
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
-    private FakeHuaweiPlatform Fake => _ctx.Fake;
 
     private void AddTask(int subTasks, Func<int, string>? status = null)
     {
@@ -42,7 +34,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     public async Task ListAllSubOperations_PagesByHundred_ToTheEnd_WithTheAppKeyAndToken()
     {
         AddTask(250);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var all = await All(client);
 
@@ -58,7 +50,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     public async Task ListAllSubOperations_StopsAfterAnExactlyFullLastPage()
     {
         AddTask(200);
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var all = await All(client);
 
@@ -70,7 +62,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     public async Task ListAllSubOperations_PassesTheStatusFilter()
     {
         AddTask(30, i => i % 3 == 0 ? "fail" : "processing");
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var failed = await All(client, SubOperationStatuses.Fail);
 
@@ -95,7 +87,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
             }
         };
         var notes = new List<string>();
-        using var client = _ctx.Client(o => o.Diagnostics = notes.Add);
+        using var client = Ctx.Client(o => o.Diagnostics = notes.Add);
 
         var all = await All(client);
 
@@ -111,7 +103,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
         AddTask(300);
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T10:00:00Z", CultureInfo.InvariantCulture));
         Fake.AfterSubOperationsPage = _ => time.Advance(TimeSpan.FromMinutes(56)); // past expiresIn 3600 s minus the 5-minute margin
-        using var client = _ctx.Client(time: time);
+        using var client = Ctx.Client(time: time);
 
         var all = await All(client);
 
@@ -124,7 +116,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     public async Task GetOperation_ReadsTheTask_AndItsKind()
     {
         AddTask(3, i => i == 0 ? "fail" : "success");
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var task = await client.GetOperationAsync("op-q");
 
@@ -136,7 +128,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     [Fact]
     public async Task UnknownTask_IsNamedInTheError()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var error = await Assert.ThrowsAsync<UpgradeTaskNotFoundException>(() => All(client));
 
@@ -148,7 +140,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     [Fact]
     public async Task GetOperation_OfAnUnknownTask_IsNotFound_NamingIt()
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var error = await Assert.ThrowsAsync<UpgradeTaskNotFoundException>(() => client.GetOperationAsync("op-none"));
 
@@ -161,7 +153,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     [InlineData("100418", false)] // a wrong path, not a missing task
     public async Task A404_IsAnUnknownTask_WithTheTasksCodeOrWithoutACode(string? code, bool unknownTask)
     {
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
         Fake.EnqueueFailure("GET /iodm/northbound/v1.5.0/operations/op-9", 404, code);
 
         var e = await Assert.ThrowsAnyAsync<PlatformApiException>(() => client.GetOperationAsync("op-9"));
@@ -174,7 +166,7 @@ public sealed class UpgradeTaskQueryTests : IAsyncLifetime
     {
         AddTask(3);
         Fake.EnqueueFailure("/subOperations", 400, "123029", "pageNo out of range");
-        using var client = _ctx.Client();
+        using var client = Ctx.Client();
 
         var e = await Assert.ThrowsAsync<PlatformApiException>(() => client.ListSubOperationsAsync("op-q", null, 0, 100));
 

@@ -4,10 +4,8 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
-using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Receiving;
 
@@ -15,35 +13,25 @@ namespace SwUpgradeFunc.Tests.Receiving;
 /// Exactly what the receiver answers, counts and logs for each outcome: the problem's reason, title and detail the
 /// platform's operators read, the metric tags dashboards filter on, and the log fields.
 /// </summary>
-public sealed class NotificationReceiverAnswerTests : IDisposable
+public sealed class NotificationReceiverAnswerTests : ReceiverTests
 {
     private const string Valid = """{"notifyType":"swUpgradeStateChangeNotify","deviceId":"d","appId":"app-a","operationId":"o","subOperationId":"s","swUpgradeState":"idle"}""";
 
-    private readonly RecordingQueue _queue = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 8, 30, 0, TimeSpan.Zero));
-    private readonly FakeLogger<NotificationReceiver> _logger = new();
-    private readonly TestMeterFactory _meters = new();
-    private readonly MetricCollector<long> _pushes;
     private readonly MetricCollector<double> _enqueue;
 
     public NotificationReceiverAnswerTests()
     {
-        _pushes = new MetricCollector<long>(_meters, SwUpgradeMetrics.MeterName, SwUpgradeMetrics.PushesReceived);
-        _enqueue = new MetricCollector<double>(_meters, SwUpgradeMetrics.MeterName, SwUpgradeMetrics.EnqueueDuration);
+        _enqueue = new MetricCollector<double>(Meters, SwUpgradeMetrics.MeterName, SwUpgradeMetrics.EnqueueDuration);
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _pushes.Dispose();
-        _enqueue.Dispose();
-        _meters.Dispose();
-    }
+        if (disposing)
+        {
+            _enqueue.Dispose();
+        }
 
-    private NotificationReceiver Receiver(Action<ReceiverOptions>? configure = null)
-    {
-        var options = new ReceiverOptions();
-        configure?.Invoke(options);
-        return new NotificationReceiver(_queue, Options.Create(options), _time, new SwUpgradeMetrics(_meters), _logger);
+        base.Dispose(disposing);
     }
 
     private static Task<ReceiveResult> Post(NotificationReceiver receiver, string body, string? contentType = "application/json", long? length = null) =>
@@ -51,7 +39,7 @@ public sealed class NotificationReceiverAnswerTests : IDisposable
 
     private (string Outcome, string Reason, string NotifyType) LastPushMetric()
     {
-        var tags = _pushes.GetMeasurementSnapshot()[^1].Tags;
+        var tags = PushMetrics.GetMeasurementSnapshot()[^1].Tags;
         return ((string)tags["outcome"]!, (string)tags["reason"]!, (string)tags["notify_type"]!);
     }
 
@@ -76,8 +64,8 @@ public sealed class NotificationReceiverAnswerTests : IDisposable
         Assert.Equal((ReceiveOutcome.Rejected, status, reason, title, detail), (result.Outcome, result.StatusCode, result.Reason, result.Title, result.Detail));
         var (outcome, metricReason, _) = LastPushMetric();
         Assert.Equal(("rejected", reason), (outcome, metricReason));
-        Assert.Empty(_queue.Messages);
-        var log = _logger.LatestRecord;
+        Assert.Empty(Queue.Messages);
+        var log = Logger.LatestRecord;
         Assert.Equal(LogLevel.Warning, log.Level);
         Assert.StartsWith($"Rejected a push with {status} {reason}", log.Message, StringComparison.Ordinal);
     }
@@ -87,7 +75,7 @@ public sealed class NotificationReceiverAnswerTests : IDisposable
     {
         await Post(Receiver(), "{\"notifyType\":\"swUpgradeStateChangeNotify\",\"appId\":\"a\",\"subOperationId\":\"s\",\"swUpgradeState\":\"idle\"}");
 
-        Assert.EndsWith("fields deviceId,operationId)", _logger.LatestRecord.Message, StringComparison.Ordinal);
+        Assert.EndsWith("fields deviceId,operationId)", Logger.LatestRecord.Message, StringComparison.Ordinal);
         Assert.Equal(("rejected", "invalid-fields", "swUpgradeStateChangeNotify"), LastPushMetric());
     }
 
@@ -130,7 +118,7 @@ public sealed class NotificationReceiverAnswerTests : IDisposable
         Assert.Equal((ReceiveOutcome.Accepted, "accepted"), (result.Outcome, result.Reason));
         Assert.Equal(("accepted", "accepted", "swUpgradeStateChangeNotify"), LastPushMetric());
         Assert.Single(_enqueue.GetMeasurementSnapshot());
-        var scope = Assert.IsAssignableFrom<IEnumerable<KeyValuePair<string, object?>>>(Assert.Single(_logger.LatestRecord.Scopes));
+        var scope = Assert.IsAssignableFrom<IEnumerable<KeyValuePair<string, object?>>>(Assert.Single(Logger.LatestRecord.Scopes));
         Assert.Equal(
             [new("notifyType", "swUpgradeStateChangeNotify"), new("appId", "app-a"), new("operationId", "o"), new("deviceId", "d")],
             scope.OrderBy(p => p.Key == "notifyType" ? 0 : p.Key == "appId" ? 1 : p.Key == "operationId" ? 2 : 3).ToList());
@@ -145,29 +133,29 @@ public sealed class NotificationReceiverAnswerTests : IDisposable
 
         Assert.Equal((ReceiveOutcome.Ignored, 200, "not-tracked"), (result.Outcome, result.StatusCode, result.Reason));
         Assert.Equal(("ignored", reason, label), LastPushMetric());
-        Assert.Empty(_queue.Messages);
+        Assert.Empty(Queue.Messages);
     }
 
     [Fact]
     public async Task AQueueSlowerThanTheBudget_Gives503_WithItsProblem_ItsMetricAndAnErrorLog()
     {
-        _queue.HangUntilCancelled = true;
+        Queue.HangUntilCancelled = true;
         var pending = Post(Receiver(o => o.EnqueueTimeoutSeconds = 5), Valid);
-        _time.Advance(TimeSpan.FromSeconds(5));
+        Time.Advance(TimeSpan.FromSeconds(5));
         var result = await pending.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal((503, "storage-timeout", "Notification storage unavailable", "The notification could not be stored within 5 s; retry later."),
             (result.StatusCode, result.Reason, result.Title, result.Detail));
         Assert.Equal(("unavailable", "storage-timeout", "swUpgradeStateChangeNotify"), LastPushMetric());
         Assert.Equal((LogLevel.Error, "Could not store a swUpgradeStateChangeNotify push (storage-timeout); answered 503 so that the platform retries"),
-            (_logger.LatestRecord.Level, _logger.LatestRecord.Message));
+            (Logger.LatestRecord.Level, Logger.LatestRecord.Message));
         Assert.Empty(_enqueue.GetMeasurementSnapshot());
     }
 
     [Fact]
     public async Task AFailingQueue_Gives503_WithItsProblem_ItsMetricAndTheErrorInTheLog()
     {
-        _queue.FailWith = new RequestFailedException(500, "InternalError");
+        Queue.FailWith = new RequestFailedException(500, "InternalError");
 
         var result = await Post(Receiver(), Valid);
 
@@ -175,8 +163,8 @@ public sealed class NotificationReceiverAnswerTests : IDisposable
             (result.StatusCode, result.Reason, result.Title, result.Detail));
         Assert.Equal(("unavailable", "storage-unavailable", "swUpgradeStateChangeNotify"), LastPushMetric());
         Assert.Equal("Could not store a swUpgradeStateChangeNotify push (storage-unavailable); answered 503 so that the platform retries",
-            _logger.LatestRecord.Message);
-        Assert.IsType<RequestFailedException>(_logger.LatestRecord.Exception);
+            Logger.LatestRecord.Message);
+        Assert.IsType<RequestFailedException>(Logger.LatestRecord.Exception);
     }
 
     [Fact]

@@ -1,11 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure;
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Platform;
@@ -14,34 +10,8 @@ using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Receiving;
 
-public sealed class NotificationReceiverTests : IDisposable
+public sealed class NotificationReceiverTests : ReceiverTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 26, 8, 30, 0, TimeSpan.Zero);
-
-    private readonly RecordingQueue _queue = new();
-    private readonly FakeTimeProvider _time = new(Now);
-    private readonly FakeLogger<NotificationReceiver> _logger = new();
-    private readonly TestMeterFactory _meters = new();
-    private readonly MetricCollector<long> _pushes;
-
-    public NotificationReceiverTests()
-    {
-        _pushes = new MetricCollector<long>(_meters, SwUpgradeMetrics.MeterName, SwUpgradeMetrics.PushesReceived);
-    }
-
-    public void Dispose()
-    {
-        _pushes.Dispose();
-        _meters.Dispose();
-    }
-
-    private NotificationReceiver Receiver(Action<ReceiverOptions>? configure = null)
-    {
-        var options = new ReceiverOptions();
-        configure?.Invoke(options);
-        return new NotificationReceiver(_queue, Options.Create(options), _time, new SwUpgradeMetrics(_meters), _logger);
-    }
-
     private static Task<ReceiveResult> Post(NotificationReceiver receiver, byte[] body, string? contentType = "application/json",
         long? contentLength = -1) =>
         receiver.ReceiveAsync(contentType, contentLength == -1 ? body.Length : contentLength, new MemoryStream(body), CancellationToken.None);
@@ -56,7 +26,7 @@ public sealed class NotificationReceiverTests : IDisposable
 
         Assert.Equal(ReceiveOutcome.Accepted, result.Outcome);
         Assert.Equal(200, result.StatusCode);
-        var message = Assert.Single(_queue.Messages);
+        var message = Assert.Single(Queue.Messages);
         using var json = JsonDocument.Parse(message.ToString());
         var root = json.RootElement;
         Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
@@ -79,7 +49,7 @@ public sealed class NotificationReceiverTests : IDisposable
         var second = await Post(receiver, Pushes.SwState());
 
         Assert.NotEqual(first.EnvelopeId, second.EnvelopeId);
-        Assert.Equal(2, _queue.Messages.Count);
+        Assert.Equal(2, Queue.Messages.Count);
     }
 
     [Fact]
@@ -87,7 +57,7 @@ public sealed class NotificationReceiverTests : IDisposable
     {
         await Post(Receiver(), Pushes.FwResult());
 
-        Assert.True(NotificationEnvelope.TryParse(_queue.Messages.Single().ToString(), out var envelope, out var reason), reason);
+        Assert.True(NotificationEnvelope.TryParse(Queue.Messages.Single().ToString(), out var envelope, out var reason), reason);
         Assert.Equal("95", envelope!.Notification.UpgradeTime);
         Assert.Equal("SUCCESS", envelope.Notification.Status);
     }
@@ -119,7 +89,7 @@ public sealed class NotificationReceiverTests : IDisposable
         var result = await Post(Receiver(), Pushes.SwState(), contentType);
 
         Assert.Equal((ReceiveOutcome.Rejected, 415, "unsupported-media-type"), (result.Outcome, result.StatusCode, result.Reason));
-        Assert.Empty(_queue.Messages);
+        Assert.Empty(Queue.Messages);
     }
 
     [Fact]
@@ -141,7 +111,7 @@ public sealed class NotificationReceiverTests : IDisposable
 
         Assert.Equal(413, result.StatusCode);
         Assert.Equal(1025, body.BytesRead);
-        Assert.Empty(_queue.Messages);
+        Assert.Empty(Queue.Messages);
     }
 
     [Fact]
@@ -152,7 +122,7 @@ public sealed class NotificationReceiverTests : IDisposable
         var result = await Receiver().ReceiveAsync("application/json", null, new FewBytesStream(bytes, 3), CancellationToken.None);
 
         Assert.Equal(ReceiveOutcome.Accepted, result.Outcome);
-        var queued = Assert.Single(_queue.Messages);
+        var queued = Assert.Single(Queue.Messages);
         Assert.True(NotificationEnvelope.TryParse(queued.ToString(), out var envelope, out var reason), reason);
         Assert.Equal(("dev-slow", "SUCCESS", "V1"),
             (envelope!.Notification.DeviceId, envelope.Notification.Status, envelope.Notification.SourceVersion));
@@ -180,7 +150,7 @@ public sealed class NotificationReceiverTests : IDisposable
 
         Assert.Equal((ReceiveOutcome.Rejected, 400, reason), (result.Outcome, result.StatusCode, result.Reason));
         Assert.False(string.IsNullOrWhiteSpace(result.Detail));
-        Assert.Empty(_queue.Messages);
+        Assert.Empty(Queue.Messages);
     }
 
     [Fact]
@@ -204,10 +174,10 @@ public sealed class NotificationReceiverTests : IDisposable
         var result = await Post(Receiver(), new JsonObject { ["notifyType"] = notifyType, ["deviceId"] = "d" });
 
         Assert.Equal((ReceiveOutcome.Ignored, 200), (result.Outcome, result.StatusCode));
-        Assert.Empty(_queue.Messages);
-        var measurement = Assert.Single(_pushes.GetMeasurementSnapshot());
+        Assert.Empty(Queue.Messages);
+        var measurement = Assert.Single(PushMetrics.GetMeasurementSnapshot());
         Assert.Equal(("ignored", notifyType), (measurement.Tags["outcome"], measurement.Tags["notify_type"]));
-        Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Message.Contains(notifyType, StringComparison.Ordinal));
+        Assert.Contains(Logger.Collector.GetSnapshot(), r => r.Message.Contains(notifyType, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -216,7 +186,7 @@ public sealed class NotificationReceiverTests : IDisposable
         var result = await Post(Receiver(), new JsonObject { ["notifyType"] = "x-" + Guid.NewGuid() });
 
         Assert.Equal(ReceiveOutcome.Ignored, result.Outcome);
-        var measurement = Assert.Single(_pushes.GetMeasurementSnapshot());
+        var measurement = Assert.Single(PushMetrics.GetMeasurementSnapshot());
         Assert.Equal(("unknown", "unknown-type"), (measurement.Tags["notify_type"], measurement.Tags["reason"]));
     }
 
@@ -230,7 +200,7 @@ public sealed class NotificationReceiverTests : IDisposable
 
         Assert.Equal((403, "app-not-allowed"), (refused.StatusCode, refused.Reason));
         Assert.Equal(ReceiveOutcome.Accepted, allowed.Outcome);
-        Assert.Single(_queue.Messages);
+        Assert.Single(Queue.Messages);
     }
 
     /// <summary>appIds are opaque identifiers issued by the platform: the allow-list matches them exactly, letter case included.</summary>
@@ -247,7 +217,7 @@ public sealed class NotificationReceiverTests : IDisposable
 
         Assert.Equal((ReceiveOutcome.Accepted, ReceiveOutcome.Accepted), (exact.Outcome, exactSecond.Outcome));
         Assert.Equal([403, 403, 403], new[] { lower.StatusCode, upper.StatusCode, padded.StatusCode });
-        Assert.Equal(2, _queue.Messages.Count);
+        Assert.Equal(2, Queue.Messages.Count);
     }
 
     [Fact]
@@ -261,29 +231,29 @@ public sealed class NotificationReceiverTests : IDisposable
     [Fact]
     public async Task Receive_Returns503WithRetryAfter_WhenTheQueueFails()
     {
-        _queue.FailWith = new RequestFailedException(500, "storage down");
+        Queue.FailWith = new RequestFailedException(500, "storage down");
 
         var result = await Post(Receiver(o => o.RetryAfterSeconds = 7), Pushes.SwState());
 
         Assert.Equal((ReceiveOutcome.Unavailable, 503, "storage-unavailable"), (result.Outcome, result.StatusCode, result.Reason));
         Assert.Equal(TimeSpan.FromSeconds(7), result.RetryAfter);
-        var error = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
+        var error = Assert.Single(Logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
         Assert.IsType<RequestFailedException>(error.Exception);
     }
 
     [Fact]
     public async Task Receive_Returns503_WhenTheQueueIsSlowerThanTheBudget()
     {
-        _queue.HangUntilCancelled = true;
+        Queue.HangUntilCancelled = true;
         var pending = Post(Receiver(o => o.EnqueueTimeoutSeconds = 5), Pushes.SwState());
 
-        _time.Advance(TimeSpan.FromSeconds(4));
+        Time.Advance(TimeSpan.FromSeconds(4));
         Assert.False(pending.IsCompleted);
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Time.Advance(TimeSpan.FromSeconds(1));
         var result = await pending.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal((503, "storage-timeout"), (result.StatusCode, result.Reason));
-        Assert.Empty(_queue.Messages);
+        Assert.Empty(Queue.Messages);
     }
 
     [Fact]
@@ -293,10 +263,10 @@ public sealed class NotificationReceiverTests : IDisposable
         await Post(receiver, Pushes.SwState());
         await Post(receiver, Pushes.FwResult());
         await Post(receiver, Pushes.Bytes("{"));
-        _queue.FailWith = new InvalidOperationException("down");
+        Queue.FailWith = new InvalidOperationException("down");
         await Post(receiver, Pushes.SwState());
 
-        var seen = _pushes.GetMeasurementSnapshot()
+        var seen = PushMetrics.GetMeasurementSnapshot()
             .Select(m => $"{m.Tags["outcome"]}/{m.Tags["reason"]}/{m.Tags["notify_type"]}")
             .ToArray();
 
@@ -324,7 +294,7 @@ public sealed class NotificationReceiverTests : IDisposable
         await Post(receiver, Pushes.Bytes("{\"x\":\"" + marker + "\""));
         await Post(receiver, new JsonObject { ["notifyType"] = "deviceAdded", ["deviceInfo"] = marker });
 
-        var records = _logger.Collector.GetSnapshot();
+        var records = Logger.Collector.GetSnapshot();
         Assert.Equal(4, records.Count);
         Assert.DoesNotContain(records, r => r.Message.Contains(marker, StringComparison.Ordinal) ||
             r.StructuredState!.Any(kv => kv.Value?.Contains(marker, StringComparison.Ordinal) == true));
@@ -338,7 +308,7 @@ public sealed class NotificationReceiverTests : IDisposable
 
         await Post(Receiver(), body);
 
-        var record = Assert.Single(_logger.Collector.GetSnapshot());
+        var record = Assert.Single(Logger.Collector.GetSnapshot());
         Assert.Equal(LogLevel.Warning, record.Level);
         Assert.Equal("invalid-fields", record.GetStructuredStateValue("Reason"));
         Assert.Equal("subOperationId", record.GetStructuredStateValue("Fields"));
@@ -349,7 +319,7 @@ public sealed class NotificationReceiverTests : IDisposable
     {
         await Post(Receiver(), Pushes.SwState(deviceId: "dev-9", operationId: "op-9"));
 
-        var record = Assert.Single(_logger.Collector.GetSnapshot());
+        var record = Assert.Single(Logger.Collector.GetSnapshot());
         Assert.Equal("dev-9", record.GetStructuredStateValue("DeviceId"));
         Assert.Equal("op-9", record.GetStructuredStateValue("OperationId"));
         Assert.Equal("app-1", record.GetStructuredStateValue("AppId"));

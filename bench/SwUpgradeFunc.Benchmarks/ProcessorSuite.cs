@@ -2,7 +2,6 @@ using System.Globalization;
 using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Azure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Platform;
@@ -175,17 +174,8 @@ internal static class ProcessorSuite
         ];
     }
 
-    private static ServiceProvider ProcessorServices(string connectionString, string tableName, RequestCounter counter)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["SwUpgradeStorage"] = connectionString,
-            ["Upgrades:TableName"] = tableName,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSwUpgradeFunc(configuration);
-        services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry)));
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider ProcessorServices(string connectionString, string tableName, RequestCounter counter) =>
+        AppServices.Build(
+            new Dictionary<string, string?> { ["SwUpgradeStorage"] = connectionString, ["Upgrades:TableName"] = tableName },
+            services => services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry))));
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Functions;
 using SwUpgradeFunc.Platform;
@@ -154,16 +153,6 @@ internal static class ProgressSuite
                 .ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    private static ServiceProvider Services(string connectionString, string tableName)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["SwUpgradeStorage"] = connectionString,
-            ["Upgrades:TableName"] = tableName,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSwUpgradeFunc(configuration);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Services(string connectionString, string tableName) =>
+        AppServices.Build(new Dictionary<string, string?> { ["SwUpgradeStorage"] = connectionString, ["Upgrades:TableName"] = tableName });
 }

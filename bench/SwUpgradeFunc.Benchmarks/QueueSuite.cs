@@ -1,7 +1,6 @@
 using System.Globalization;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Functions;
 using SwUpgradeFunc.Notifications;
@@ -114,17 +113,11 @@ internal static class QueueSuite
         }
     }
 
-    private static ServiceProvider ReceiverServices(string connectionString, string queueName)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private static ServiceProvider ReceiverServices(string connectionString, string queueName) =>
+        AppServices.Build(new Dictionary<string, string?>
         {
             ["SwUpgradeStorage"] = connectionString,
             ["NotificationsQueueName"] = queueName,
             ["Receiver:AllowedAppIds"] = SamplePushes.AppId,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSwUpgradeFunc(configuration);
-        return services.BuildServiceProvider();
-    }
+        });
 }
