@@ -138,6 +138,34 @@ public sealed class UpgradeStateStoreRequestTests
     }
 
     [Fact]
+    public async Task Apply_SetsTheTableUpAgain_AfterAStorageBlipAtFirstUse()
+    {
+        var (store, transport) = Store();
+        transport.FailTableCreation(HttpStatusCode.ServiceUnavailable, "ServerBusy");
+        await Assert.ThrowsAnyAsync<RequestFailedException>(() =>
+            store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-b", "op-b", "sub-b")), CancellationToken.None));
+
+        transport.Heal();
+        var transition = await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-b", "op-b", "sub-b")), CancellationToken.None);
+
+        Assert.Equal(UpgradePhase.Downloading, transition.To);
+        Assert.Equal(1, transport.FailedWrites);
+    }
+
+    [Fact]
+    public async Task Reads_SetTheTableUpAgain_AfterAStorageBlipAtFirstUse()
+    {
+        var (store, transport) = Store();
+        transport.FailTableCreation(HttpStatusCode.ServiceUnavailable, "ServerBusy");
+        await Assert.ThrowsAnyAsync<RequestFailedException>(() => store.GetDeviceAsync("dev-nobody", CancellationToken.None));
+
+        transport.Heal();
+
+        Assert.Null(await store.GetDeviceAsync("dev-nobody", CancellationToken.None));
+        Assert.Empty((await store.ListTasksAsync(10, null, store.DefaultStalledAfter, CancellationToken.None)).Tasks);
+    }
+
+    [Fact]
     public async Task GetDevice_ListsItsSubTasks_OldestFirst_ThenByOperationId()
     {
         var (store, _) = Store();

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Azure.Messaging;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Storage;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Events;
@@ -78,7 +79,7 @@ public interface ISettledEventPublisher
 public sealed class StorageSettledEventPublisher(QueueServiceClient service, IOptions<EventsOptions> options) : ISettledEventPublisher
 {
     private readonly QueueClient? _queue = string.IsNullOrEmpty(options.Value.QueueName) ? null : service.GetQueueClient(options.Value.QueueName);
-    private Task? _created;
+    private RetryableSetUp? _created;
 
     public async Task PublishAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
@@ -87,16 +88,9 @@ public sealed class StorageSettledEventPublisher(QueueServiceClient service, IOp
             return;
         }
 
-        var created = _created ??= _queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
-        try
-        {
-            await created.ConfigureAwait(false);
-        }
-        catch
-        {
-            _created = null;
-            throw;
-        }
+        var queue = _queue;
+        _created ??= new RetryableSetUp(() => queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None));
+        await _created.EnsureAsync().ConfigureAwait(false);
 
         await _queue.SendMessageAsync(BinaryData.FromString(SettledEvents.Serialize(cloudEvent)), cancellationToken: cancellationToken)
             .ConfigureAwait(false);

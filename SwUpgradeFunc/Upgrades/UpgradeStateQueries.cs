@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using SwUpgradeFunc.Platform;
+using SwUpgradeFunc.Storage;
 
 namespace SwUpgradeFunc.Upgrades;
 
@@ -8,7 +9,7 @@ namespace SwUpgradeFunc.Upgrades;
 /// The status API's reads: a task's counts from its counter rows (point reads, whatever the task's size), its lists
 /// from the asked phase's own index rows, the task list from the activity index, and a device's sub-tasks.
 /// </summary>
-internal sealed class UpgradeStateQueries(TableClient table, Lazy<Task> tableReady, TaskRows tasks, UpgradesOptions options, TimeProvider time)
+internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tableReady, TaskRows tasks, UpgradesOptions options, TimeProvider time)
 {
     /// <summary>Parallel point reads of one task's counter rows (32 buckets x 3 shards).</summary>
     private const int CounterReadParallelism = 32;
@@ -21,7 +22,7 @@ internal sealed class UpgradeStateQueries(TableClient table, Lazy<Task> tableRea
         var filter = SubTaskFilter.All;
         var scope = ContinuationTokens.Scope("progress", operationId, filter, stalledAfter);
         var (segment, tableToken) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
-        await tableReady.Value.ConfigureAwait(false);
+        await tableReady.EnsureAsync().ConfigureAwait(false);
         var task = await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false);
         if (task is null)
         {
@@ -41,7 +42,7 @@ internal sealed class UpgradeStateQueries(TableClient table, Lazy<Task> tableRea
     {
         var scope = ContinuationTokens.Scope("subtasks", operationId, filter, stalledAfter);
         var (segment, tableToken) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
-        await tableReady.Value.ConfigureAwait(false);
+        await tableReady.EnsureAsync().ConfigureAwait(false);
         if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is null)
         {
             return null;
@@ -56,7 +57,7 @@ internal sealed class UpgradeStateQueries(TableClient table, Lazy<Task> tableRea
     {
         var scope = ContinuationTokens.Scope("tasks", "", SubTaskFilter.All, TimeSpan.Zero);
         var (_, tableToken) = ContinuationTokens.Parse(scope, continuationToken, 1);
-        await tableReady.Value.ConfigureAwait(false);
+        await tableReady.EnsureAsync().ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {StorageKeys.TasksPartition} and RowKey ge {StorageKeys.TaskActivityPrefix} and RowKey lt {StorageKeys.TaskActivityEnd}");
         var page = await FirstPageAsync(filter, TaskColumns, pageSize, tableToken, cancellationToken).ConfigureAwait(false);
@@ -72,7 +73,7 @@ internal sealed class UpgradeStateQueries(TableClient table, Lazy<Task> tableRea
 
     public async Task<DeviceUpgrades?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken)
     {
-        await tableReady.Value.ConfigureAwait(false);
+        await tableReady.EnsureAsync().ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.DevicePartition(deviceId)}");
         var subTasks = new List<SubTaskDetail>();
         await foreach (var pointer in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))

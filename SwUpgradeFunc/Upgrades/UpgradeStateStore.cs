@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using SwUpgradeFunc.Storage;
 
 namespace SwUpgradeFunc.Upgrades;
 
@@ -22,7 +23,7 @@ public sealed class UpgradeStateStore : IDisposable
     /// <summary>The task row's last activity is written at most once per this span per instance.</summary>
     public static TimeSpan ActivityPrecision => TaskRows.ActivityPrecision;
 
-    private readonly Lazy<Task> _tableReady;
+    private readonly RetryableSetUp _tableReady;
     private readonly EarlierLayouts _earlier;
     private readonly SubTaskWriter _writer;
     private readonly UpgradeStateQueries _queries;
@@ -33,7 +34,7 @@ public sealed class UpgradeStateStore : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
         var table = service.GetTableClient(settings.TableName);
-        _tableReady = new Lazy<Task>(() => EnsureTableAsync(table));
+        _tableReady = new RetryableSetUp(() => EnsureTableAsync(table));
         _earlier = new EarlierLayouts(table);
         var tasks = new TaskRows(table, _earlier);
         _writer = new SubTaskWriter(table, tasks);
@@ -58,7 +59,7 @@ public sealed class UpgradeStateStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(decide);
-        await _tableReady.Value.ConfigureAwait(false);
+        await _tableReady.EnsureAsync().ConfigureAwait(false);
         return await _writer.WriteAsync(write, decide, cancellationToken).ConfigureAwait(false);
     }
 
