@@ -41,6 +41,17 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _scenario.DisposeAsync();
 
+    /// <summary>A second task, op-other, whose one sub-task the platform settled while it stalled here; two hours on, both tasks are due.</summary>
+    private async Task AddSecondStalledTaskAsync()
+    {
+        var fake = _scenario.Platform.Fake;
+        fake.AddUpgradeTask("op-other");
+        fake.SetSubOperation("op-other", "sub-x", "dev-x", "success", ReconciliationScenario.Stop);
+        await _scenario.PushAsync(Pushes.SwState("downloading", "dev-x", "op-other", "sub-x", fake.AppId).ToJsonString());
+        await _scenario.DrainAsync();
+        _time.Advance(TimeSpan.FromHours(2));
+    }
+
     private Task TickAsync() =>
         ActivatorUtilities.CreateInstance<ReconciliationTimerFunction>(_scenario.Host.Services).Run(null!, CancellationToken.None);
 
@@ -79,12 +90,7 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
     [Fact]
     public async Task Timer_IsBoundedInTasksPerRun_AndTakesTheTaskReconciledLongestAgoFirst()
     {
-        var fake = _scenario.Platform.Fake;
-        fake.AddUpgradeTask("op-other");
-        fake.SetSubOperation("op-other", "sub-x", "dev-x", "success", ReconciliationScenario.Stop);
-        await _scenario.PushAsync(Pushes.SwState("downloading", "dev-x", "op-other", "sub-x", fake.AppId).ToJsonString());
-        await _scenario.DrainAsync();
-        _time.Advance(TimeSpan.FromHours(2));
+        await AddSecondStalledTaskAsync();
         var reconciler = _scenario.Host.Services.GetRequiredService<TaskReconciler>();
 
         var first = await reconciler.RunAsync(CancellationToken.None);
@@ -99,12 +105,7 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
     [Fact]
     public async Task AStorageErrorOnOneTask_IsLoggedAndCounted_AndTheRunGoesOnWithTheNextTask()
     {
-        var fake = _scenario.Platform.Fake;
-        fake.AddUpgradeTask("op-other");
-        fake.SetSubOperation("op-other", "sub-x", "dev-x", "success", ReconciliationScenario.Stop);
-        await _scenario.PushAsync(Pushes.SwState("downloading", "dev-x", "op-other", "sub-x", fake.AppId).ToJsonString());
-        await _scenario.DrainAsync();
-        _time.Advance(TimeSpan.FromHours(2));
+        await AddSecondStalledTaskAsync();
         var services = _scenario.Host.Services;
         var queue = new FailingForOneTaskQueue(services.GetRequiredService<SwUpgradeFunc.Receiving.INotificationQueue>(), "op-other",
             () => new Azure.RequestFailedException(503, "The server is busy.", "ServerBusy", null));
@@ -125,12 +126,7 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
     [Fact]
     public async Task CancellingTheRun_StopsIt_InsteadOfCountingTheTaskAsFailed()
     {
-        var fake = _scenario.Platform.Fake;
-        fake.AddUpgradeTask("op-other");
-        fake.SetSubOperation("op-other", "sub-x", "dev-x", "success", ReconciliationScenario.Stop);
-        await _scenario.PushAsync(Pushes.SwState("downloading", "dev-x", "op-other", "sub-x", fake.AppId).ToJsonString());
-        await _scenario.DrainAsync();
-        _time.Advance(TimeSpan.FromHours(2));
+        await AddSecondStalledTaskAsync();
         using var cancel = new CancellationTokenSource();
         var queue = new FailingForOneTaskQueue(_scenario.Host.Services.GetRequiredService<SwUpgradeFunc.Receiving.INotificationQueue>(),
             "op-other", () =>

@@ -76,20 +76,30 @@ public interface ISettledEventPublisher
 }
 
 /// <summary>The events queue, in the app's storage account (messages base64, like the notifications queue).</summary>
-public sealed class StorageSettledEventPublisher(QueueServiceClient service, IOptions<EventsOptions> options) : ISettledEventPublisher
+public sealed class StorageSettledEventPublisher : ISettledEventPublisher
 {
-    private readonly QueueClient? _queue = string.IsNullOrEmpty(options.Value.QueueName) ? null : service.GetQueueClient(options.Value.QueueName);
-    private RetryableSetUp? _created;
+    private readonly QueueClient? _queue;
+    private readonly RetryableSetUp? _created;
+
+    public StorageSettledEventPublisher(QueueServiceClient service, IOptions<EventsOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!string.IsNullOrEmpty(options.Value.QueueName))
+        {
+            var queue = service.GetQueueClient(options.Value.QueueName);
+            _queue = queue;
+            _created = new RetryableSetUp(() => queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None));
+        }
+    }
 
     public async Task PublishAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
-        if (_queue is null)
+        if (_queue is null || _created is null)
         {
             return;
         }
 
-        var queue = _queue;
-        _created ??= new RetryableSetUp(() => queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None));
         await _created.EnsureAsync().ConfigureAwait(false);
 
         await _queue.SendMessageAsync(BinaryData.FromString(SettledEvents.Serialize(cloudEvent)), cancellationToken: cancellationToken)

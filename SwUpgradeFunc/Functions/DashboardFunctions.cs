@@ -42,7 +42,6 @@ public sealed class DashboardFunctions
         var headers = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Content-Security-Policy"] = DashboardAssets.ContentSecurityPolicy,
-            ["X-Content-Type-Options"] = "nosniff",
             ["Referrer-Policy"] = "no-referrer",
             ["Cache-Control"] = "no-cache",
             ["ETag"] = asset.ETag,

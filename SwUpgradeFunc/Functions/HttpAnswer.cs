@@ -23,7 +23,7 @@ public sealed class HttpAnswer : IActionResult
         _body = body;
         _contentType = contentType;
         var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [NoSniff.Key] = NoSniff.Value };
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        foreach (var (name, value) in headers ?? Enumerable.Empty<KeyValuePair<string, string>>())
         {
             all[name] = value;
         }

@@ -10,9 +10,9 @@ namespace SwUpgradeFunc.Reconciliation;
 /// What one reconciliation run did. <see cref="TasksReconciled"/> counts the tasks the run took, including the
 /// <see cref="TasksFailed"/> whose reconciliation failed (platform or storage error); those are taken again on a later run.
 /// </summary>
-public sealed record ReconciliationRunResult(bool Ran, int TasksReconciled, int TasksLeft, int PlatformCalls, int Repaired, int TasksFailed = 0)
+public sealed record ReconciliationRunResult(bool Ran, int TasksReconciled, int TasksLeft, int PlatformCalls, int Repaired, int TasksFailed)
 {
-    public static ReconciliationRunResult Off { get; } = new(false, 0, 0, 0, 0);
+    public static ReconciliationRunResult Off { get; } = new(false, 0, 0, 0, 0, 0);
 }
 
 /// <summary>

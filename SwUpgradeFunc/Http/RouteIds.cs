@@ -1,6 +1,6 @@
 using SwUpgradeFunc.Notifications;
 
-namespace SwUpgradeFunc.Functions;
+namespace SwUpgradeFunc.Http;
 
 /// <summary>
 /// An id taken from a route is held to the receiver's rules for a push's ids, so that the API never reads or queues
