@@ -30,7 +30,11 @@ public static class ServiceCollectionExtensions
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateDataAnnotations()
+            .Validate(_ => configuration.GetSection(ReconciliationOptions.Section)["IntervalMinutes"] is null,
+                $"{ReconciliationOptions.RetiredIntervalSetting} is no longer read: set {ReconciliationOptions.ScheduleSetting} " +
+                $"(six-field CRON, e.g. {ReconciliationOptions.DefaultSchedule} for every 15 minutes) instead, the timer's own schedule.")
+            .ValidateOnStart();
 
         // Not validated on start: without (usable) platform settings only reconciliation is off, never the receiver.
         services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section));
@@ -58,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ReconciliationIntake>();
         services.TryAddSingleton<ReconciliationStateReader>();
         services.TryAddSingleton<PlatformClientProvider>();
+        services.TryAddSingleton<ReconciliationBackOffs>();
         services.TryAddSingleton<TaskReconciler>();
         services.AddHostedService<ReceiverStartupCheck>();
         return services;

@@ -108,12 +108,12 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Reconcile_IsATimer_FiringEveryMinute_TheIntervalIsCheckedInCode()
+    public void Reconcile_IsATimer_OnTheScheduleOfTheReconcileScheduleSetting()
     {
         var trigger = Trigger("Reconcile");
 
         Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
-        Assert.Equal("0 * * * * *", trigger["schedule"]!.GetValue<string>());
+        Assert.Equal("%Reconcile__Schedule%", trigger["schedule"]!.GetValue<string>());
         Assert.Equal("SwUpgradeFunc.Functions.ReconciliationTimerFunction.Run", Function("Reconcile")["entryPoint"]!.GetValue<string>());
     }
 

@@ -40,6 +40,51 @@ public class StartupTests
         Assert.Contains("set NotificationsQueueName", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Reconcile:Schedule", "every 15 minutes", "Reconcile__Schedule")]
+    [InlineData("Reconcile:Schedule", "*/15 * * * *", "Reconcile__Schedule")] // five fields: the host's timer wants seconds too
+    [InlineData("Reconcile:WindowDays", "0", "WindowDays")]
+    [InlineData("Reconcile:WindowDays", "seven", "WindowDays")]
+    [InlineData("Reconcile:MaxBackOffHours", "0", "MaxBackOffHours")]
+    [InlineData("Reconcile:MaxBackOffHours", "721", "MaxBackOffHours")]
+    public async Task Start_Fails_NamingTheReconcileSetting_WhenAValueIsInvalid(string key, string value, string named)
+    {
+        var settings = MessageReceiverIntegrationTests.Settings("UseDevelopmentStorage=true", "q-startup");
+        settings[key] = value;
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => FunctionsTestHost.StartAsync(settings));
+
+        Assert.True(ex is OptionsValidationException or InvalidOperationException, ex.ToString());
+        Assert.Contains(named, ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_Fails_NamingTheSchedule_WhenTheRetiredIntervalSettingIsSet()
+    {
+        // The timer fires on Reconcile__Schedule alone: a leftover interval would otherwise be silently ignored.
+        var settings = MessageReceiverIntegrationTests.Settings("UseDevelopmentStorage=true", "q-startup");
+        settings["Reconcile:IntervalMinutes"] = "15";
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => FunctionsTestHost.StartAsync(settings));
+
+        Assert.Contains("Reconcile__IntervalMinutes is no longer read", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("set Reconcile__Schedule", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_BindsTheReconcileSettings_WhenTheyAreValid()
+    {
+        var settings = MessageReceiverIntegrationTests.Settings("UseDevelopmentStorage=true", "q-startup");
+        settings["Reconcile:Schedule"] = "0 */5 * * * *";
+        settings["Reconcile:WindowDays"] = "30";
+        settings["Reconcile:MaxBackOffHours"] = "48";
+
+        await using var host = await FunctionsTestHost.StartAsync(settings);
+
+        var options = host.Services.GetRequiredService<IOptions<SwUpgradeFunc.Reconciliation.ReconciliationOptions>>().Value;
+        Assert.Equal(("0 */5 * * * *", 30, 48), (options.Schedule, options.WindowDays, options.MaxBackOffHours));
+    }
+
     [Fact]
     public async Task Start_WarnsThatEveryAppIdIsAccepted_WhenTheAllowListIsEmpty()
     {

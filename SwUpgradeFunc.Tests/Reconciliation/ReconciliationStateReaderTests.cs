@@ -32,9 +32,28 @@ public sealed class ReconciliationStateReaderTests : IDisposable
         }
 
         var reader = new ReconciliationStateReader(_store) { TaskPageSize = 2 };
-        var found = await reader.FindTasksWithStalledSubTasksAsync(TimeSpan.FromHours(1), CancellationToken.None);
+        var found = await reader.FindTasksWithStalledSubTasksAsync(TimeSpan.FromHours(1), longAgo.AddDays(-1), CancellationToken.None);
 
         Assert.Equal(["op-find-1", "op-find-3", "op-find-5"], found.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task FindTasksWithStalledSubTasks_SkipsTasksLastActiveBeforeTheWindow_AndTakesOneActiveAtItsStart()
+    {
+        var longAgo = DateTimeOffset.UtcNow.AddDays(-10);
+        for (var t = 1; t <= 3; t++)
+        {
+            // All three stalled; op-win-1 last pushed ten days ago, op-win-2 exactly at the window's start, op-win-3 after it.
+            await _store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", $"win-{t}", $"op-win-{t}", $"sub-win-{t}"), longAgo.AddDays(t - 1)),
+                CancellationToken.None);
+        }
+
+        var listed = await _store.ListTasksAsync(10, null, TimeSpan.FromHours(1), CancellationToken.None);
+        var windowStart = listed.Tasks.Single(t => t.OperationId == "op-win-2").LastUpdate;
+        var found = await new ReconciliationStateReader(_store) { TaskPageSize = 1 }
+            .FindTasksWithStalledSubTasksAsync(TimeSpan.FromHours(1), windowStart, CancellationToken.None);
+
+        Assert.Equal(["op-win-3", "op-win-2"], found);
     }
 
     [Fact]

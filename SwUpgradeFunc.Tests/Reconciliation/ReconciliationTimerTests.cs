@@ -29,7 +29,6 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
             ["Platform:AppId"] = platform.Fake.AppId,
             ["Platform:AppSecret"] = platform.Fake.Secret,
             ["Platform:CaFile"] = platform.Ca.CaFile,
-            ["Reconcile:IntervalMinutes"] = "15",
             ["Upgrades:StalledAfterMinutes"] = "60",
             ["Reconcile:MaxTasksPerRun"] = "1",
         },
@@ -52,21 +51,33 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromHours(2));
     }
 
-    private Task TickAsync() =>
-        ActivatorUtilities.CreateInstance<ReconciliationTimerFunction>(_scenario.Host.Services).Run(null!, CancellationToken.None);
+    /// <summary>A tick of the timer whose schedule last ran at <paramref name="lastRun"/> (by default one 15-minute interval ago).</summary>
+    private Task TickAsync(DateTimeOffset? lastRun = null, TaskReconciler? reconciler = null) =>
+        new ReconciliationTimerFunction(reconciler ?? _scenario.Host.Services.GetRequiredService<TaskReconciler>())
+            .Run(Timer(lastRun ?? _time.GetUtcNow().AddMinutes(-15)), CancellationToken.None);
+
+    private Microsoft.Azure.Functions.Worker.TimerInfo Timer(DateTimeOffset lastRun) => new()
+    {
+        ScheduleStatus = new Microsoft.Azure.Functions.Worker.ScheduleStatus
+        {
+            Last = lastRun.UtcDateTime,
+            Next = _time.GetUtcNow().AddMinutes(15).UtcDateTime,
+            LastUpdated = lastRun.UtcDateTime,
+        },
+    };
+
+    private ReconciliationBackOffs BackOffs => _scenario.Host.Services.GetRequiredService<ReconciliationBackOffs>();
 
     [Fact]
-    public async Task Timer_RepairsTheStalledTask_OnItsInterval_ThroughTheQueue_AndTheNextRunChangesNothing()
+    public async Task Timer_RepairsTheStalledTask_ThroughTheQueue_AndTheNextRunChangesNothing()
     {
         using var collector = new MetricCollector<long>(_scenario.Host.Services.GetRequiredService<IMeterFactory>(),
             SwUpgradeMetrics.MeterName, SwUpgradeMetrics.SubTasksReconciled);
 
-        await TickAsync(); // 10:00 is a run, but nothing has stalled yet
-        _time.Advance(TimeSpan.FromMinutes(61));
-        await TickAsync(); // 11:01 is not a run
+        await TickAsync(); // 10:00: nothing has stalled yet
         Assert.Empty(_scenario.Platform.Fake.RequestsTo(SubOperationsPath));
 
-        _time.Advance(TimeSpan.FromMinutes(14));
+        _time.Advance(TimeSpan.FromMinutes(75));
         await TickAsync(); // 11:15
 
         Assert.Equal(["?subOperationStatus=success&pageNo=0&pageSize=100", "?subOperationStatus=fail&pageNo=0&pageSize=100"],
@@ -140,6 +151,102 @@ public sealed class ReconciliationTimerTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reconciler.RunAsync(cancel.Token));
 
         Assert.Equal(0, await _scenario.DrainAsync());
+    }
+
+    [Fact]
+    public async Task ALateTick_CountsTheWindowBackFromTheSchedulesLastRun_SoTheTaskThatLeftTheWindowMeanwhileIsStillTaken()
+    {
+        var reconciler = ActivatorUtilities.CreateInstance<TaskReconciler>(_scenario.Host.Services,
+            Options.Create(new ReconciliationOptions { WindowDays = 1 }));
+        // op-rec's last push was at 10:00 on the 26th; it is now 12:00 on the 27th, 26 hours later.
+        _time.Advance(TimeSpan.FromHours(26));
+
+        await TickAsync(_time.GetUtcNow().AddMinutes(-15), reconciler); // on time: the window starts at 11:45 on the 26th
+        Assert.Empty(_scenario.Platform.Fake.RequestsTo(SubOperationsPath));
+
+        await TickAsync(_time.GetUtcNow().AddHours(-3), reconciler); // the schedule last ran at 09:00: the window starts at 09:00 on the 26th
+
+        Assert.Equal(2, _scenario.Platform.Fake.RequestsTo(SubOperationsPath).Count);
+        Assert.Equal(4, await _scenario.DrainAsync());
+        Assert.Equal(ReconciliationScenario.ReconciledPhases, await _scenario.PhasesAsync());
+    }
+
+    [Fact]
+    public void TheWindow_StartsWindowDaysBeforeTheLastRun_FromNowWithoutOne_AndReachesBackAtMostOneMoreWindow()
+    {
+        var reconciler = ActivatorUtilities.CreateInstance<TaskReconciler>(_scenario.Host.Services,
+            Options.Create(new ReconciliationOptions { WindowDays = 2 }));
+        var now = _time.GetUtcNow();
+
+        Assert.Equal(now.AddDays(-2).AddHours(-3), reconciler.WindowStart(now, now.AddHours(-3)));
+        Assert.Equal(now.AddDays(-2), reconciler.WindowStart(now, null));
+        Assert.Equal(now.AddDays(-2), reconciler.WindowStart(now, now.AddMinutes(5))); // a clock ahead of ours counts as now
+        Assert.Equal(now.AddDays(-4), reconciler.WindowStart(now, now.AddDays(-30)));
+        Assert.Null(ReconciliationTimerFunction.LastScheduledRun(new Microsoft.Azure.Functions.Worker.TimerInfo()));
+        Assert.Equal(now.AddHours(-3), ReconciliationTimerFunction.LastScheduledRun(Timer(now.AddHours(-3))));
+    }
+
+    [Fact]
+    public async Task ATaskThePlatformAlsoReportsUnsettled_BacksOff_IsSkippedUntilTheBackOffEnds_ThenDoubles_AndProgressClearsIt()
+    {
+        var reconciler = _scenario.Host.Services.GetRequiredService<TaskReconciler>();
+        _time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(4, (await reconciler.RunAsync(CancellationToken.None)).Repaired); // repairs are progress: no back-off
+        Assert.Equal(4, await _scenario.DrainAsync());
+        Assert.Null(await BackOffs.ReadAsync("op-rec", CancellationToken.None));
+
+        _time.Advance(TimeSpan.FromMinutes(15));
+        var quiet = await reconciler.RunAsync(CancellationToken.None); // sub-9 is processing on the platform too
+        Assert.Equal((1, 0, 0), (quiet.TasksReconciled, quiet.Repaired, quiet.TasksBackingOff));
+        var first = await BackOffs.ReadAsync("op-rec", CancellationToken.None);
+        Assert.Equal((1, _time.GetUtcNow().AddHours(1)), (first!.Hours, first.NextAttempt));
+        var asked = _scenario.Platform.Fake.RequestsTo(SubOperationsPath).Count;
+
+        _time.Advance(TimeSpan.FromMinutes(59));
+        var skipped = await reconciler.RunAsync(CancellationToken.None);
+        Assert.Equal((0, 0, 1, 0), (skipped.TasksReconciled, skipped.TasksLeft, skipped.TasksBackingOff, skipped.PlatformCalls));
+        Assert.Equal(asked, _scenario.Platform.Fake.RequestsTo(SubOperationsPath).Count);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var again = await reconciler.RunAsync(CancellationToken.None); // the hour is up: asked again, the same answer
+        Assert.Equal((1, 0), (again.TasksReconciled, again.TasksBackingOff));
+        Assert.True(_scenario.Platform.Fake.RequestsTo(SubOperationsPath).Count > asked);
+        Assert.Equal(2, (await BackOffs.ReadAsync("op-rec", CancellationToken.None))!.Hours);
+
+        // The back-off row lives in the tasks partition, yet the task list still shows just the one task.
+        using (var list = await _scenario.Host.Client.GetAsync("/api/upgrades"))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+            Assert.Equal(["op-rec"], json.RootElement.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("operationId").GetString()));
+        }
+
+        _scenario.Platform.Fake.SetSubOperation("op-rec", "sub-9", "dev-9", "success", ReconciliationScenario.Stop.AddMinutes(30));
+        _time.Advance(TimeSpan.FromHours(2));
+        var progress = await reconciler.RunAsync(CancellationToken.None);
+        Assert.Equal((1, 1), (progress.TasksReconciled, progress.Repaired));
+        Assert.Null(await BackOffs.ReadAsync("op-rec", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TheBackOff_DoublesUpToTheMaximum_ForTheSameAnswer_AndStartsAtOneHourForAnother()
+    {
+        var backOffs = ActivatorUtilities.CreateInstance<ReconciliationBackOffs>(_scenario.Host.Services,
+            Options.Create(new ReconciliationOptions { MaxBackOffHours = 5 }));
+        var now = _time.GetUtcNow();
+
+        ReconciliationBackOff? backOff = null;
+        var hours = new List<int>();
+        for (var i = 0; i < 5; i++)
+        {
+            backOff = await backOffs.BackOffAsync("op-doubling", backOff, "answer-a", now, CancellationToken.None);
+            hours.Add(backOff.Hours);
+        }
+
+        var other = await backOffs.BackOffAsync("op-doubling", backOff, "answer-b", now, CancellationToken.None);
+
+        Assert.Equal([1, 2, 4, 5, 5], hours);
+        Assert.Equal((1, now.AddHours(1)), (other.Hours, other.NextAttempt));
+        Assert.Equal(other, await backOffs.ReadAsync("op-doubling", CancellationToken.None));
     }
 
     /// <summary>The app's queue, except that every message of one task fails with the given exception.</summary>

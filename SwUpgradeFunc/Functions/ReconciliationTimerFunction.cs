@@ -3,19 +3,29 @@ using SwUpgradeFunc.Reconciliation;
 
 namespace SwUpgradeFunc.Functions;
 
-/// <summary>The reconciliation timer: fires every minute, reconciles on the minutes that are multiples of Reconcile__IntervalMinutes.</summary>
-public sealed class ReconciliationTimerFunction(TaskReconciler reconciler, TimeProvider time)
+/// <summary>The reconciliation timer: runs on the schedule in <c>Reconcile__Schedule</c> (default every 15 minutes).</summary>
+public sealed class ReconciliationTimerFunction(TaskReconciler reconciler)
 {
-    /// <summary>Every minute, at second 0 (six-field CRON); the interval is checked in code so that it stays a plain setting.</summary>
-    public const string Schedule = "0 * * * * *";
+    /// <summary>The host resolves the schedule from the app setting, so changing it needs no new build.</summary>
+    public const string Schedule = "%" + ReconciliationOptions.ScheduleSetting + "%";
 
     // Named before the type was; the host, functions.metadata and the operators' log queries know the function by this name.
     [Function("Reconcile")]
-    public async Task Run([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken)
+    public Task Run([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken) =>
+        reconciler.RunAsync(LastScheduledRun(timer), cancellationToken);
+
+    /// <summary>
+    /// The schedule's previous occurrence as the host's schedule monitor recorded it, or null when there is none yet (first
+    /// run: the host gives the default time). A time without a zone is the host's UTC.
+    /// </summary>
+    public static DateTimeOffset? LastScheduledRun(TimerInfo? timer)
     {
-        if (reconciler.IsDue(time.GetUtcNow()))
+        var last = timer?.ScheduleStatus?.Last ?? default;
+        if (last == default)
         {
-            await reconciler.RunAsync(cancellationToken).ConfigureAwait(false);
+            return null;
         }
+
+        return last.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(last, TimeSpan.Zero) : new DateTimeOffset(last);
     }
 }

@@ -7,9 +7,30 @@ public sealed class ReconciliationOptions
 {
     public const string Section = "Reconcile";
 
-    /// <summary>Minutes between two reconciliation runs; the timer fires every minute and runs on the multiples of this.</summary>
-    [Range(1, 1440)]
-    public int IntervalMinutes { get; set; } = 15;
+    /// <summary>The setting that held the interval before the schedule did; a leftover value stops the start naming its successor.</summary>
+    public const string RetiredIntervalSetting = "Reconcile__IntervalMinutes";
+
+    /// <summary>The timer trigger's schedule setting (six-field CRON), which the host resolves from the app settings.</summary>
+    public const string ScheduleSetting = "Reconcile__Schedule";
+
+    public const string DefaultSchedule = "0 */15 * * * *";
+
+    /// <summary>
+    /// When the timer fires (six-field CRON with seconds, UTC unless WEBSITE_TIME_ZONE says otherwise). The host reads
+    /// it for the trigger (<c>%Reconcile__Schedule%</c>); it is bound here so that a value the host would refuse stops
+    /// the start with the setting named.
+    /// </summary>
+    [Required]
+    [CronSchedule]
+    public string Schedule { get; set; } = DefaultSchedule;
+
+    /// <summary>Only tasks with a push within this many days (counted back from the schedule's last run) are candidates.</summary>
+    [Range(1, 365)]
+    public int WindowDays { get; set; } = 7;
+
+    /// <summary>The longest a task whose stalled sub-tasks the platform also reports unsettled waits before it is asked again.</summary>
+    [Range(1, 720)]
+    public int MaxBackOffHours { get; set; } = 24;
 
     /// <summary>Upgrade tasks reconciled in one run at most; the rest wait for the next run.</summary>
     [Range(1, 1000)]
@@ -21,6 +42,24 @@ public sealed class ReconciliationOptions
     /// </summary>
     [Range(2, 100)]
     public int MaxPlatformCallsPerRun { get; set; } = 60;
+}
+
+/// <summary>A six-field CRON expression (with seconds) as the Functions host's timer trigger reads it.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class CronScheduleAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        if (value is string text && NCrontab.CrontabSchedule.TryParse(text, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }) is not null)
+        {
+            return ValidationResult.Success;
+        }
+
+        return new ValidationResult(
+            $"{ReconciliationOptions.ScheduleSetting} must be a six-field CRON expression with seconds, e.g. {ReconciliationOptions.DefaultSchedule}.",
+            [validationContext.MemberName ?? nameof(ReconciliationOptions.Schedule)]);
+    }
 }
 
 /// <summary>The platform's northbound API (section <c>Platform</c>); all three must be set for reconciliation to run.</summary>

@@ -16,17 +16,19 @@ public sealed class ReconciliationStateReader(UpgradeStateStore store)
     internal int PhasePageSize { get; init; } = 1000;
 
     /// <summary>
-    /// The tasks that have a sub-task that is not settled and had no push for <paramref name="stalledAfter"/>. Walks the
-    /// task list, whose stalled counts come from each task's counter rows, so the search costs the same whatever the
-    /// tasks' sizes: it never reads sub-task rows.
+    /// The tasks active since <paramref name="activeSince"/> that have a sub-task that is not settled and had no push for
+    /// <paramref name="stalledAfter"/>. Reads the activity rows most recent first and stops at the first one older than
+    /// <paramref name="activeSince"/>, so tasks that went quiet before then cost nothing however many they are; the
+    /// stalled counts come from each candidate's counter rows, never from its sub-task rows.
     /// </summary>
-    public async Task<IReadOnlyList<string>> FindTasksWithStalledSubTasksAsync(TimeSpan stalledAfter, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> FindTasksWithStalledSubTasksAsync(TimeSpan stalledAfter, DateTimeOffset activeSince,
+        CancellationToken cancellationToken)
     {
         var tasks = new List<string>();
         string? token = null;
         do
         {
-            var page = await store.ListTasksAsync(TaskPageSize, token, stalledAfter, cancellationToken).ConfigureAwait(false);
+            var page = await store.ListTasksActiveSinceAsync(activeSince, TaskPageSize, token, stalledAfter, cancellationToken).ConfigureAwait(false);
             foreach (var task in page.Tasks)
             {
                 if (task.Stalled > 0)

@@ -72,6 +72,21 @@ public static class StorageKeys
     public static string TaskActivityRow(DateTimeOffset lastUpdate, string operationId) =>
         $"r|{DateTimeOffset.MaxValue.UtcTicks - lastUpdate.UtcTicks:D19}|{Escape(operationId)}";
 
+    /// <summary>
+    /// The first activity row key of the tasks last active before <paramref name="since"/>: the rows before it (most
+    /// recent first) are the tasks active since then, so "active within a window" is one key range.
+    /// </summary>
+    public static string TaskActivityBefore(DateTimeOffset since) =>
+        $"r|{DateTimeOffset.MaxValue.UtcTicks - since.UtcTicks:D19}}}";
+
+    /// <summary>
+    /// A task's reconciliation back-off row in the tasks partition: its own prefix keeps it out of the task rows
+    /// (<c>t|</c>) and the activity range (<c>r|</c> to <c>r}</c>) that the task list reads.
+    /// </summary>
+    public static string ReconcileBackOffRow(string operationId) => ReconcileBackOffPrefix + Escape(operationId);
+
+    public const string ReconcileBackOffPrefix = "k|";
+
     public static string DevicePartition(string deviceId) => $"dev|{Escape(deviceId)}";
 
     /// <summary>One index row per sub-task of the device; a hash keeps the key short whatever the ids' length.</summary>

@@ -81,6 +81,11 @@ public sealed class UpgradeStateStore : IDisposable
     public Task<TaskList> ListTasksAsync(int pageSize, string? continuationToken, TimeSpan stalledAfter, CancellationToken cancellationToken) =>
         _queries.ListTasksAsync(pageSize, continuationToken, stalledAfter, cancellationToken);
 
+    /// <summary>The tasks active since <paramref name="since"/>, most recent first, each with its counts; older tasks are never read.</summary>
+    public Task<TaskList> ListTasksActiveSinceAsync(DateTimeOffset since, int pageSize, string? continuationToken, TimeSpan stalledAfter,
+        CancellationToken cancellationToken) =>
+        _queries.ListTasksActiveSinceAsync(since, pageSize, continuationToken, stalledAfter, cancellationToken);
+
     /// <summary>Every sub-task of one device, with its history; null for a device nobody pushed.</summary>
     public Task<DeviceUpgrades?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken) =>
         _queries.GetDeviceAsync(deviceId, cancellationToken);
