@@ -103,4 +103,29 @@ public class StorageKeysTests
         Assert.Null(UpgradePhases.Parse(null));
         Assert.Equal("none", ((UpgradePhase?)null).NameOrNone());
     }
+
+    [Theory]
+    [InlineData("op-1")]
+    [InlineData("r|0000000000000000001|op-1")] // an id that looks like an activity row
+    [InlineData("t|op-1")]
+    public void ReconcileBackOffRow_IsNeitherATaskRowNorInTheActivityRange(string operationId)
+    {
+        var row = StorageKeys.ReconcileBackOffRow(operationId);
+
+        Assert.NotEqual(StorageKeys.TaskRow(operationId), row);
+        Assert.False(string.CompareOrdinal(row, StorageKeys.TaskActivityPrefix) >= 0 && string.CompareOrdinal(row, StorageKeys.TaskActivityEnd) < 0);
+        Assert.False(row.StartsWith("t|", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TaskActivityBefore_EndsTheRangeAfterTheRowsActiveAtOrAfterTheInstant_AndBeforeOlderOnes()
+    {
+        var since = new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
+        var end = StorageKeys.TaskActivityBefore(since);
+
+        Assert.True(string.CompareOrdinal(StorageKeys.TaskActivityRow(since.AddMinutes(1), "op~%|}"), end) < 0);
+        Assert.True(string.CompareOrdinal(StorageKeys.TaskActivityRow(since, "\u00ff op"), end) < 0);
+        Assert.True(string.CompareOrdinal(StorageKeys.TaskActivityRow(since.AddTicks(-1), "op"), end) >= 0);
+        Assert.True(string.CompareOrdinal(end, StorageKeys.TaskActivityEnd) < 0);
+    }
 }
