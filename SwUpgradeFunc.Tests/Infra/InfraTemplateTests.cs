@@ -186,6 +186,22 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     }
 
     [Fact]
+    public void FunctionApp_SetsTheReconcileSchedule_TheTriggerNeeds_AtTheCodesDefaults_AndNotTheRetiredInterval()
+    {
+        var settings = AppSettings();
+        var sample = ReadSampleSettings().ToDictionary(s => s.Name, s => s.Value);
+        var defaults = new SwUpgradeFunc.Reconciliation.ReconciliationOptions();
+
+        foreach (var values in new[] { settings, sample })
+        {
+            Assert.Equal(defaults.Schedule, values["Reconcile__Schedule"]);
+            Assert.Equal(defaults.WindowDays.ToString(System.Globalization.CultureInfo.InvariantCulture), values["Reconcile__WindowDays"]);
+            Assert.Equal(defaults.MaxBackOffHours.ToString(System.Globalization.CultureInfo.InvariantCulture), values["Reconcile__MaxBackOffHours"]);
+            Assert.DoesNotContain("Reconcile__IntervalMinutes", values.Keys);
+        }
+    }
+
+    [Fact]
     public void FunctionApp_ReadsPlatformSecretAsKeyVaultReference()
     {
         var settings = AppSettings();
