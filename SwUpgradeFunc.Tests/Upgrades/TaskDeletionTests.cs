@@ -1,8 +1,13 @@
 using System.Globalization;
+using System.Text;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Platform;
+using SwUpgradeFunc.Receiving;
 using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
 
@@ -196,5 +201,30 @@ public sealed class TaskDeletionTests : IDisposable
         var progress = await a.GetTaskAsync("op-two", 10, null, CancellationToken.None);
         Assert.Equal(2, progress!.Total);
         Assert.Equal(["sub-op-two-dev-1", "sub-op-two-dev-3"], progress.SubTasks.Select(s => s.SubOperationId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Processor_PoisonsAPushOfADeletedTask_WithTheReasonLogged()
+    {
+        var store = Store();
+        var queueName = AzuriteServer.NewName("del-");
+        var queueOptions = Options.Create(new NotificationQueueOptions { QueueName = queueName });
+        var logger = new FakeLogger<NotificationProcessor>();
+        using var meters = new TestMeterFactory();
+        var poison = new StoragePoisonQueue(new QueueServiceClient(AzuriteServer.ConnectionString,
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), queueOptions);
+        var processor = new NotificationProcessor(store, poison, new RecordingEventPublisher(), queueOptions,
+            Options.Create(new UpgradesOptions { TableName = _table }), new SwUpgradeMetrics(meters), logger);
+        await PushAsync(store, "downloading", "dev-p", "op-poison");
+        await store.DeleteTaskAsync("op-poison", 1, CancellationToken.None);
+        var late = Envelopes.Json(Envelopes.Of(Pushes.SwState("downloaded", "dev-p", "op-poison", "sub-op-poison-dev-p")));
+
+        var outcome = await processor.ProcessAsync(late, "m-late", 1, CancellationToken.None);
+
+        Assert.Equal(ProcessOutcome.Poisoned, outcome);
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("task deleted", StringComparison.Ordinal));
+        var raw = new QueueClient(AzuriteServer.ConnectionString, queueName + "-poison");
+        var message = Assert.Single((await raw.PeekMessagesAsync(32)).Value);
+        Assert.Equal(late, Encoding.UTF8.GetString(Convert.FromBase64String(message.Body.ToString())));
     }
 }
