@@ -132,7 +132,7 @@ public class FunctionsMetadataTests
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
         Assert.Equal(["Dashboard", "DashboardAsset", "DeleteUpgrade", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
-                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
+                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile", "Retention"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

@@ -7,6 +7,9 @@ namespace SwUpgradeFunc.Upgrades;
 /// <summary>One call's share of a task's deletion: the rows it removed, and whether nothing of the task is left.</summary>
 public sealed record TaskDeletionResult(string OperationId, int DeletedRows, bool Done);
 
+/// <summary>A task the retention run may delete: its last activity is before the cutoff.</summary>
+public sealed record ExpiredTask(string OperationId, DateTimeOffset LastUpdate);
+
 /// <summary>A push for a task that is being deleted, or was deleted less than <see cref="TaskDeletion.PushGrace"/> ago.</summary>
 public sealed class TaskDeletedException(string operationId)
     : Exception($"The task {operationId} is being deleted or was deleted less than {TaskDeletion.PushGrace.TotalMinutes:0} minutes ago.")
@@ -140,6 +143,29 @@ internal sealed class TaskDeletion(TableClient table, TaskRows tasks, SubTaskWri
             .ConfigureAwait(false))
         {
             found.Add(row.GetString("OperationId"));
+            if (found.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Tasks last active before <paramref name="cutoff"/>: activity keys sort most recent first, so they are the keys from
+    /// the cutoff's on, and only those are read.
+    /// </summary>
+    public async Task<List<ExpiredTask>> ExpiredAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        var from = StorageKeys.TaskActivityRow(cutoff, "")[..^1];
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {StorageKeys.TasksPartition} and RowKey ge {from} and RowKey lt {StorageKeys.TaskActivityEnd}");
+        var found = new List<ExpiredTask>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["OperationId", "LastUpdate"],
+            cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            found.Add(new ExpiredTask(row.GetString("OperationId"), row.GetDateTimeOffset("LastUpdate") ?? default));
             if (found.Count >= max)
             {
                 break;

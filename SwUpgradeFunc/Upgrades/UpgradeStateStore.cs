@@ -77,6 +77,18 @@ public sealed class UpgradeStateStore : IDisposable
         return await _deletion.DeleteAsync(operationId, maxRows, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Tasks whose last activity is before <paramref name="cutoff"/>, at most <paramref name="max"/>: only activity rows past the cutoff are read.</summary>
+    public async Task<IReadOnlyList<ExpiredTask>> ExpiredTasksAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        if (max <= 0)
+        {
+            return [];
+        }
+
+        await _tableReady.EnsureAsync().ConfigureAwait(false);
+        return await _deletion.ExpiredAsync(cutoff, max, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Deletions started and not yet done (at most <paramref name="max"/>), for the retention run to carry on with.</summary>
     public async Task<IReadOnlyList<string>> UnfinishedDeletionsAsync(int max, CancellationToken cancellationToken)
     {
