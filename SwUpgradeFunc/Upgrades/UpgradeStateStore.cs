@@ -104,21 +104,18 @@ public sealed class UpgradeStateStore : IDisposable
     public async Task<TaskProgress?> GetTaskAsync(string operationId, int pageSize, string? continuationToken, TimeSpan stalledAfter,
         CancellationToken cancellationToken)
     {
-        await _tableReady.EnsureAsync().ConfigureAwait(false);
-        return await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false)
-            ? null
-            : await _queries.GetTaskAsync(operationId, pageSize, continuationToken, stalledAfter, cancellationToken).ConfigureAwait(false);
+        // The tombstone is looked at only for a task found: polling an unknown task stays one read.
+        var progress = await _queries.GetTaskAsync(operationId, pageSize, continuationToken, stalledAfter, cancellationToken).ConfigureAwait(false);
+        return progress is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : progress;
     }
 
     /// <summary>One page of a task's sub-tasks, filtered by phase, <c>active</c> or <c>stalled</c>; null for an unknown task.</summary>
     public async Task<SubTaskPage?> ListSubTasksAsync(string operationId, SubTaskFilter filter, int pageSize, string? continuationToken,
         TimeSpan stalledAfter, CancellationToken cancellationToken)
     {
-        await _tableReady.EnsureAsync().ConfigureAwait(false);
-        return await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false)
-            ? null
-            : await _queries.ListSubTasksAsync(operationId, filter, pageSize, continuationToken, stalledAfter, cancellationToken)
-                .ConfigureAwait(false);
+        var page = await _queries.ListSubTasksAsync(operationId, filter, pageSize, continuationToken, stalledAfter, cancellationToken)
+            .ConfigureAwait(false);
+        return page is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : page;
     }
 
     /// <summary>The tasks, most recent activity first, each with its counts.</summary>
