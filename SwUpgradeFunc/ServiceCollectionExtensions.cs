@@ -29,6 +29,8 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<UpgradesOptions>().Bind(configuration.GetSection(UpgradesOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        // The schedule is a top-level key (RetentionScheduleOptions.ScheduleSetting), shared with the timer's binding.
+        services.AddOptions<RetentionScheduleOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section))
             .ValidateDataAnnotations()
             .Validate(_ => configuration.GetSection(ReconciliationOptions.Section)["IntervalMinutes"] is null,
@@ -64,6 +66,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<PlatformClientProvider>();
         services.TryAddSingleton<ReconciliationBackOffs>();
         services.TryAddSingleton<TaskReconciler>();
+        services.TryAddSingleton<TaskRetention>();
         services.AddHostedService<ReceiverStartupCheck>();
         return services;
     }

@@ -108,6 +108,17 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
+    public void DeleteUpgrade_IsADeleteOnTheTasksRoute_BehindFunctionKeys()
+    {
+        var trigger = Trigger("DeleteUpgrade");
+
+        Assert.Equal("api/upgrades/{operationId}", trigger["route"]!.GetValue<string>());
+        Assert.Equal(["delete"], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal("Function", trigger["authLevel"]!.GetValue<string>());
+        Assert.Equal("SwUpgradeFunc.Functions.TaskDeletionFunction.Run", Function("DeleteUpgrade")["entryPoint"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Reconcile_IsATimer_OnTheScheduleOfTheReconcileScheduleSetting()
     {
         var trigger = Trigger("Reconcile");
@@ -120,8 +131,8 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
-        Assert.Equal(["Dashboard", "DashboardAsset", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
-                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
+        Assert.Equal(["Dashboard", "DashboardAsset", "DeleteUpgrade", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
+                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile", "Retention"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

@@ -104,6 +104,12 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             var answer = (HttpAnswer)await function.Run(context.Request, operationId, context.RequestAborted);
             await answer.WriteAsync(context.Response);
         });
+        app.MapDelete("/api/upgrades/{operationId}", async (HttpContext context, string operationId) =>
+        {
+            var function = ActivatorUtilities.CreateInstance<TaskDeletionFunction>(context.RequestServices);
+            var answer = (HttpAnswer)await function.Run(context.Request, operationId, context.RequestAborted);
+            await answer.WriteAsync(context.Response);
+        });
         app.MapGet("/" + DashboardFunctions.ShellRoute, async (HttpContext context) =>
         {
             var answer = (HttpAnswer)new DashboardFunctions().Shell(context.Request);

@@ -26,6 +26,9 @@ public sealed class SwUpgradeMetrics
     public const string SubTasksReconciled = "swupgrade.reconciler.repairs";
     private readonly Counter<long> _reconciled;
 
+    public const string TasksRemovedByRetention = "swupgrade.retention.tasks";
+    private readonly Counter<long> _retained;
+
     public SwUpgradeMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
@@ -35,6 +38,7 @@ public sealed class SwUpgradeMetrics
         _settled = meter.CreateCounter<long>(SubTasksSettled, "{subtask}", "Sub-tasks settled (their first result), by result.");
         _reconciled = meter.CreateCounter<long>(SubTasksReconciled, "{subtask}",
             "Sub-tasks the reconciliation timer queued for repair, by difference (unknown-here, not-settled-here, settled-differently).");
+        _retained = meter.CreateCounter<long>(TasksRemovedByRetention, "{task}", "Tasks deleted by the retention timer, their last activity older than Upgrades__RetentionDays.");
     }
 
     public void PushReceived(string outcome, string reason, string notifyTypeLabel) =>
@@ -56,4 +60,6 @@ public sealed class SwUpgradeMetrics
 
     public void Reconciled(string difference, int count) =>
         _reconciled.Add(count, new KeyValuePair<string, object?>("difference", difference));
+
+    public void TaskRemovedByRetention() => _retained.Add(1);
 }

@@ -67,6 +67,11 @@ public sealed partial class NotificationProcessor(
             return await PoisonAsync(message, messageId, n.NotifyType, $"the state store refused it ({ex.Status} {ex.ErrorCode})",
                 cancellationToken).ConfigureAwait(false);
         }
+        catch (TaskDeletedException)
+        {
+            // Late or retried pushes of a deleted task must not bring back part of it (docs/store.md, "Deleting a task").
+            return await PoisonAsync(message, messageId, n.NotifyType, "task deleted", cancellationToken).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogTransientFailure(messageId, dequeueCount, queueOptions.Value.PoisonQueueName, ex);

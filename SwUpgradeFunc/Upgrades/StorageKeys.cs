@@ -87,6 +87,14 @@ public static class StorageKeys
 
     public const string ReconcileBackOffPrefix = "k|";
 
+    public const string TaskTombstonePrefix = "x|";
+
+    /// <summary>The first row key after every tombstone row.</summary>
+    public const string TaskTombstoneEnd = "x}";
+
+    /// <summary>Written when a task's deletion starts, in the tasks partition (docs/store.md, "Deleting a task").</summary>
+    public static string TaskTombstoneRow(string operationId) => TaskTombstonePrefix + Escape(operationId);
+
     public static string DevicePartition(string deviceId) => $"dev|{Escape(deviceId)}";
 
     /// <summary>One index row per sub-task of the device; a hash keeps the key short whatever the ids' length.</summary>

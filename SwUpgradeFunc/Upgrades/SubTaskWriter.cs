@@ -29,6 +29,19 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDispos
         }
     }
 
+    /// <summary>Drops the task's sub-task and counter rows this instance remembers, after the task was deleted.</summary>
+    public void Forget(string operationId)
+    {
+        var prefix = StorageKeys.TaskPartition(operationId, 0)[..^2];
+        foreach (var cache in new[] { _written, _counters })
+        {
+            foreach (var key in cache.Keys.OfType<string>().Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                cache.Remove(key);
+            }
+        }
+    }
+
     /// <summary>Applies <paramref name="decide"/> to the sub-task's stored state and commits what it returns, deciding again after a conflict.</summary>
     public async Task<Transition> WriteAsync(SubTaskWrite write, Func<SubTaskState?, Transition> decide, CancellationToken cancellationToken)
     {
@@ -118,8 +131,9 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDispos
 
                     break;
                 }
-                catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < UpgradeStateStore.MaxAttempts)
+                catch (RequestFailedException ex) when (ex.Status is 404 or 409 or 412 && attempt < UpgradeStateStore.MaxAttempts)
                 {
+                    // 404: a remembered row was deleted with its task on another instance.
                     // Another processor wrote the sub-task or the counter row since we read them: read both again.
                     _written.Remove(cacheKey);
                     _counters.Remove(counterKey);

@@ -83,6 +83,13 @@ internal sealed class TaskRows(TableClient table, EarlierLayouts earlier)
         }
     }
 
+    /// <summary>Drops what this instance remembers of the task (its task row), after the task was deleted.</summary>
+    public void Forget(string operationId)
+    {
+        _known.TryRemove(operationId, out _);
+        _setup.TryRemove(operationId, out _);
+    }
+
     /// <summary>The task row as stored, setting the task up first if only an earlier version wrote it (once; later reads find the row).</summary>
     public async Task<TaskRecord?> ReadAsync(string operationId, CancellationToken cancellationToken)
     {

@@ -27,6 +27,7 @@ public sealed class UpgradeStateStore : IDisposable
     private readonly EarlierLayouts _earlier;
     private readonly SubTaskWriter _writer;
     private readonly UpgradeStateQueries _queries;
+    private readonly TaskDeletion _deletion;
 
     public UpgradeStateStore(TableServiceClient service, IOptions<UpgradesOptions> options, TimeProvider? time = null)
     {
@@ -39,6 +40,7 @@ public sealed class UpgradeStateStore : IDisposable
         var tasks = new TaskRows(table, _earlier);
         _writer = new SubTaskWriter(table, tasks);
         _queries = new UpgradeStateQueries(table, _tableReady, tasks, settings, time ?? TimeProvider.System);
+        _deletion = new TaskDeletion(table, tasks, _writer, time ?? TimeProvider.System);
         DefaultStalledAfter = TimeSpan.FromMinutes(settings.StalledAfterMinutes);
     }
 
@@ -60,7 +62,38 @@ public sealed class UpgradeStateStore : IDisposable
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(decide);
         await _tableReady.EnsureAsync().ConfigureAwait(false);
+        await _deletion.EnsureWritableAsync(write.OperationId, cancellationToken).ConfigureAwait(false);
         return await _writer.WriteAsync(write, decide, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One step of a task's deletion: removes at most <paramref name="maxRows"/> of its rows; null for an unknown task.
+    /// Repeat until the result is done (docs/store.md, "Deleting a task").
+    /// </summary>
+    public async Task<TaskDeletionResult?> DeleteTaskAsync(string operationId, int maxRows, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
+        await _tableReady.EnsureAsync().ConfigureAwait(false);
+        return await _deletion.DeleteAsync(operationId, maxRows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Tasks whose last activity is before <paramref name="cutoff"/>, at most <paramref name="max"/>: only activity rows past the cutoff are read.</summary>
+    public async Task<IReadOnlyList<ExpiredTask>> ExpiredTasksAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        if (max <= 0)
+        {
+            return [];
+        }
+
+        await _tableReady.EnsureAsync().ConfigureAwait(false);
+        return await _deletion.ExpiredAsync(cutoff, max, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletions started and not yet done (at most <paramref name="max"/>), for the retention run to carry on with.</summary>
+    public async Task<IReadOnlyList<string>> UnfinishedDeletionsAsync(int max, CancellationToken cancellationToken)
+    {
+        await _tableReady.EnsureAsync().ConfigureAwait(false);
+        return await _deletion.UnfinishedAsync(max, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One task's progress: counts from its counter rows, one page of its sub-tasks; null for an unknown task.</summary>
@@ -68,14 +101,22 @@ public sealed class UpgradeStateStore : IDisposable
         GetTaskAsync(operationId, pageSize, continuationToken, DefaultStalledAfter, cancellationToken);
 
     /// <inheritdoc cref="GetTaskAsync(string, int, string?, CancellationToken)"/>
-    public Task<TaskProgress?> GetTaskAsync(string operationId, int pageSize, string? continuationToken, TimeSpan stalledAfter,
-        CancellationToken cancellationToken) =>
-        _queries.GetTaskAsync(operationId, pageSize, continuationToken, stalledAfter, cancellationToken);
+    public async Task<TaskProgress?> GetTaskAsync(string operationId, int pageSize, string? continuationToken, TimeSpan stalledAfter,
+        CancellationToken cancellationToken)
+    {
+        // The tombstone is looked at only for a task found: polling an unknown task stays one read.
+        var progress = await _queries.GetTaskAsync(operationId, pageSize, continuationToken, stalledAfter, cancellationToken).ConfigureAwait(false);
+        return progress is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : progress;
+    }
 
     /// <summary>One page of a task's sub-tasks, filtered by phase, <c>active</c> or <c>stalled</c>; null for an unknown task.</summary>
-    public Task<SubTaskPage?> ListSubTasksAsync(string operationId, SubTaskFilter filter, int pageSize, string? continuationToken,
-        TimeSpan stalledAfter, CancellationToken cancellationToken) =>
-        _queries.ListSubTasksAsync(operationId, filter, pageSize, continuationToken, stalledAfter, cancellationToken);
+    public async Task<SubTaskPage?> ListSubTasksAsync(string operationId, SubTaskFilter filter, int pageSize, string? continuationToken,
+        TimeSpan stalledAfter, CancellationToken cancellationToken)
+    {
+        var page = await _queries.ListSubTasksAsync(operationId, filter, pageSize, continuationToken, stalledAfter, cancellationToken)
+            .ConfigureAwait(false);
+        return page is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : page;
+    }
 
     /// <summary>The tasks, most recent activity first, each with its counts.</summary>
     public Task<TaskList> ListTasksAsync(int pageSize, string? continuationToken, TimeSpan stalledAfter, CancellationToken cancellationToken) =>
@@ -87,8 +128,26 @@ public sealed class UpgradeStateStore : IDisposable
         _queries.ListTasksActiveSinceAsync(since, pageSize, continuationToken, stalledAfter, cancellationToken);
 
     /// <summary>Every sub-task of one device, with its history; null for a device nobody pushed.</summary>
-    public Task<DeviceUpgrades?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken) =>
-        _queries.GetDeviceAsync(deviceId, cancellationToken);
+    public async Task<DeviceUpgrades?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        if (await _queries.GetDeviceAsync(deviceId, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        // Sub-tasks of a task being deleted are hidden as soon as its deletion starts (one tombstone read per task).
+        var deleted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var operationId in found.SubTasks.Select(s => s.OperationId).Distinct(StringComparer.Ordinal))
+        {
+            if (await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false))
+            {
+                deleted.Add(operationId);
+            }
+        }
+
+        var kept = found.SubTasks.Where(s => !deleted.Contains(s.OperationId)).ToList();
+        return kept.Count == 0 ? null : found with { SubTasks = kept };
+    }
 
     /// <summary>A duration as the API writes it (ISO 8601, e.g. PT1H).</summary>
     public static string Iso(TimeSpan duration) => System.Xml.XmlConvert.ToString(duration);

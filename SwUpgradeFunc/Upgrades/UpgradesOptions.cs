@@ -31,4 +31,8 @@ public sealed class UpgradesOptions
     /// <summary>... once at least this many of its sub-tasks settled.</summary>
     [Range(1, 1_000_000)]
     public int FailureRateMinSettled { get; set; } = 20;
+
+    /// <summary>Tasks whose last activity is older than this many days are deleted by the retention timer; 0 keeps them forever.</summary>
+    [Range(0, 36_500)]
+    public int RetentionDays { get; set; } = 180;
 }

@@ -220,6 +220,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       Upgrades__StalledAfterMinutes: string(stalledAfterMinutes)
       Upgrades__FailureRateThreshold: failureRateThreshold
       Upgrades__FailureRateMinSettled: string(failureRateMinSettled)
+      Upgrades__RetentionDays: '180'
+      UpgradesRetentionSchedule: '0 30 3 * * *'
       Receiver__AllowedAppIds: allowedAppIds
       Receiver__MaxBodyBytes: '65536'
       Receiver__EnqueueTimeoutSeconds: '5'

@@ -99,10 +99,11 @@
 
   function ApiError(message) { this.message = message; }
 
-  function api(path, signal, accept) {
+  function api(path, signal, accept, method) {
     var key = sessionStorage.getItem(KEY_STORE);
     if (!key) { return Promise.reject(new KeyNeeded(false)); }
     return fetch(path, {
+      method: method || 'GET',
       headers: { 'x-functions-key': key, 'Accept': accept || 'application/json' },
       signal: signal,
       cache: 'no-store',
@@ -379,12 +380,14 @@
     });
     var csv = el('button', { type: 'button', id: 'csv', text: 'Download CSV' + (route.phase ? ' (' + route.phase + ')' : '') });
     csv.addEventListener('click', function () { downloadCsv(route, csv); });
+    var remove = el('button', { type: 'button', id: 'delete-task', 'class': 'danger', text: 'Delete task' });
+    remove.addEventListener('click', function () { deleteTask(route, remove); });
     var content = el('div', { id: 'subtasks' });
     $('view').replaceChildren(
       el('nav', { 'class': 'crumbs', 'aria-label': 'Breadcrumb' }, all),
       heading('Task ' + route.operationId),
       summary,
-      el('div', { 'class': 'filters' }, chips, stalledForm, csv),
+      el('div', { 'class': 'filters' }, chips, stalledForm, csv, remove),
       content);
     return { summary: summary, chips: chips, content: content, stalledInput: stalledForm.elements.stalledAfter };
   }
@@ -462,6 +465,37 @@
       if (error instanceof KeyNeeded) { askForKey(error.refused); return; }
       showBanner('The CSV download failed. ' + (error && error.message ? error.message : ''));
     }).then(function () { button.disabled = false; });
+  }
+
+  // Each DELETE removes a bounded share of the task (docs/api.md): call again after Retry-After until 204.
+  function deleteTask(route, button) {
+    if (!window.confirm('Delete task ' + route.operationId + ' and everything recorded for it? This cannot be undone.')) { return; }
+    // From the first call on the task reads as unknown: the view's refresh would only show a 404.
+    stopLoading();
+    button.disabled = true;
+    button.textContent = 'Deleting…';
+    var path = '/api/upgrades/' + encodeURIComponent(route.operationId);
+    var removed = 0;
+    function step() {
+      api(path, undefined, 'application/json', 'DELETE').then(function (response) {
+        if (response.status === 204) {
+          if (state.route && state.route.operationId === route.operationId) { location.hash = '#/'; }
+          return undefined;
+        }
+        return response.json().then(function (progress) {
+          removed += progress.deletedRows || 0;
+          button.textContent = 'Deleting… ' + removed + ' rows removed';
+          var seconds = parseInt(response.headers.get('Retry-After') || '1', 10);
+          setTimeout(step, (isNaN(seconds) ? 1 : seconds) * 1000);
+        });
+      }).catch(function (error) {
+        button.disabled = false;
+        button.textContent = 'Delete task';
+        if (error instanceof KeyNeeded) { askForKey(error.refused); return; }
+        showBanner('Deleting the task stopped; press Delete task to go on. ' + (error && error.message ? error.message : ''));
+      });
+    }
+    step();
   }
 
   function buildDevice(route) {
