@@ -32,6 +32,8 @@ public static class ServiceCollectionExtensions
         // The schedule is a top-level key (RetentionScheduleOptions.ScheduleSetting), shared with the timer's binding.
         services.AddOptions<RetentionScheduleOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section))
+            // The schedule is a top-level key (ReconciliationOptions.ScheduleSetting), shared with the timer's binding.
+            .Configure(options => options.Schedule = configuration[ReconciliationOptions.ScheduleSetting] ?? options.Schedule)
             .ValidateDataAnnotations()
             .Validate(_ => configuration.GetSection(ReconciliationOptions.Section)["IntervalMinutes"] is null,
                 $"{ReconciliationOptions.RetiredIntervalSetting} is no longer read: set {ReconciliationOptions.ScheduleSetting} " +

@@ -36,6 +36,19 @@ if [ ! -f local.settings.json ]; then
   cp local.settings.sample.json local.settings.json
   echo "== created local.settings.json from local.settings.sample.json"
 fi
+# The triggers bind these settings by name (%...%); a local.settings.json made from an earlier sample may lack one,
+# and the host would then not start that function. Missing ones are copied from the sample.
+node -e '
+const fs = require("fs");
+const local = JSON.parse(fs.readFileSync("local.settings.json", "utf8"));
+const sample = JSON.parse(fs.readFileSync("local.settings.sample.json", "utf8")).Values;
+local.Values ??= {};
+const added = ["NotificationsQueueName", "ReconcileSchedule", "UpgradesRetentionSchedule"].filter(k => !(k in local.Values));
+for (const k of added) local.Values[k] = sample[k];
+if (added.length) {
+  fs.writeFileSync("local.settings.json", JSON.stringify(local, null, 2) + "\n");
+  console.log("== added to local.settings.json from the sample: " + added.join(", "));
+}'
 
 mkdir -p .azurite
 echo "== starting Azurite on 127.0.0.1 (blob 10000, queue 10001, table 10002; data in .azurite/)"

@@ -124,7 +124,7 @@ public class FunctionsMetadataTests
         var trigger = Trigger("Reconcile");
 
         Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
-        Assert.Equal("%Reconcile__Schedule%", trigger["schedule"]!.GetValue<string>());
+        Assert.Equal("%ReconcileSchedule%", trigger["schedule"]!.GetValue<string>());
         Assert.Equal("SwUpgradeFunc.Functions.ReconciliationTimerFunction.Run", Function("Reconcile")["entryPoint"]!.GetValue<string>());
     }
 

@@ -41,8 +41,8 @@ public class StartupTests
     }
 
     [Theory]
-    [InlineData("Reconcile:Schedule", "every 15 minutes", "Reconcile__Schedule")]
-    [InlineData("Reconcile:Schedule", "*/15 * * * *", "Reconcile__Schedule")] // five fields: the host's timer wants seconds too
+    [InlineData("ReconcileSchedule", "every 15 minutes", "ReconcileSchedule")]
+    [InlineData("ReconcileSchedule", "*/15 * * * *", "ReconcileSchedule")] // five fields: the host's timer wants seconds too
     [InlineData("Reconcile:WindowDays", "0", "WindowDays")]
     [InlineData("Reconcile:WindowDays", "seven", "WindowDays")]
     [InlineData("Reconcile:MaxBackOffHours", "0", "MaxBackOffHours")]
@@ -61,21 +61,21 @@ public class StartupTests
     [Fact]
     public async Task Start_Fails_NamingTheSchedule_WhenTheRetiredIntervalSettingIsSet()
     {
-        // The timer fires on Reconcile__Schedule alone: a leftover interval would otherwise be silently ignored.
+        // The timer fires on ReconcileSchedule alone: a leftover interval would otherwise be silently ignored.
         var settings = MessageReceiverIntegrationTests.Settings("UseDevelopmentStorage=true", "q-startup");
         settings["Reconcile:IntervalMinutes"] = "15";
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => FunctionsTestHost.StartAsync(settings));
 
         Assert.Contains("Reconcile__IntervalMinutes is no longer read", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("set Reconcile__Schedule", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("set ReconcileSchedule", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Start_BindsTheReconcileSettings_WhenTheyAreValid()
     {
         var settings = MessageReceiverIntegrationTests.Settings("UseDevelopmentStorage=true", "q-startup");
-        settings["Reconcile:Schedule"] = "0 */5 * * * *";
+        settings["ReconcileSchedule"] = "0 */5 * * * *";
         settings["Reconcile:WindowDays"] = "30";
         settings["Reconcile:MaxBackOffHours"] = "48";
 

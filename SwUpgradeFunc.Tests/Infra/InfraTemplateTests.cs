@@ -194,7 +194,7 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
 
         foreach (var values in new[] { settings, sample })
         {
-            Assert.Equal(defaults.Schedule, values["Reconcile__Schedule"]);
+            Assert.Equal(defaults.Schedule, values["ReconcileSchedule"]);
             Assert.Equal(defaults.WindowDays.ToString(System.Globalization.CultureInfo.InvariantCulture), values["Reconcile__WindowDays"]);
             Assert.Equal(defaults.MaxBackOffHours.ToString(System.Globalization.CultureInfo.InvariantCulture), values["Reconcile__MaxBackOffHours"]);
             Assert.DoesNotContain("Reconcile__IntervalMinutes", values.Keys);

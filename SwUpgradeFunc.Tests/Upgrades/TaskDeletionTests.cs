@@ -57,7 +57,9 @@ public sealed class TaskDeletionTests : IDisposable
         var rows = SeededRows.RowsOf(operationId, states)
             .Concat(states.Select(s => StateEntities.DeviceIndexEntity(s.DeviceId, operationId, s.SubOperationId)))
             // A row of a kind this test does not know of: deletion removes whatever the task's partitions hold.
-            .Append(new TableEntity(StorageKeys.TaskPartition(operationId, 5), "z|some later kind"));
+            .Append(new TableEntity(StorageKeys.TaskPartition(operationId, 5), "z|some later kind"))
+            // The task's reconciliation back-off row, in the tasks partition.
+            .Append(new TableEntity(StorageKeys.TasksPartition, StorageKeys.ReconcileBackOffRow(operationId)));
         var batches = rows.GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(100)).ToArray();
         await Table.CreateIfNotExistsAsync();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (batch, ct) =>
@@ -104,8 +106,8 @@ public sealed class TaskDeletionTests : IDisposable
         var (calls, most, total) = await DeleteUntilDoneAsync(store, "op-big", 4_000);
 
         var after = await AllRowsAsync();
-        // Sub-task, index and device-index rows per sub-task, 96 counter rows, the extra row, the task and activity rows.
-        Assert.Equal(subTasks * 3 + 96 + 1 + 2, total);
+        // Sub-task, index and device-index rows per sub-task, 96 counter rows, the extra row, the task, activity and back-off rows.
+        Assert.Equal(subTasks * 3 + 96 + 1 + 3, total);
         Assert.True(calls >= 3, $"{calls} calls");
         Assert.True(most <= 4_000, $"{most} rows in one call");
         Assert.DoesNotContain(after, r => r.Partition.StartsWith("op|op-big|", StringComparison.Ordinal));

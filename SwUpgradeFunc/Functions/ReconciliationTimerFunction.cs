@@ -3,7 +3,7 @@ using SwUpgradeFunc.Reconciliation;
 
 namespace SwUpgradeFunc.Functions;
 
-/// <summary>The reconciliation timer: runs on the schedule in <c>Reconcile__Schedule</c> (default every 15 minutes).</summary>
+/// <summary>The reconciliation timer: runs on the schedule in <c>ReconcileSchedule</c> (default every 15 minutes).</summary>
 public sealed class ReconciliationTimerFunction(TaskReconciler reconciler)
 {
     /// <summary>The host resolves the schedule from the app setting, so changing it needs no new build.</summary>

@@ -10,18 +10,22 @@ public sealed class ReconciliationOptions
     /// <summary>The setting that held the interval before the schedule did; a leftover value stops the start naming its successor.</summary>
     public const string RetiredIntervalSetting = "Reconcile__IntervalMinutes";
 
-    /// <summary>The timer trigger's schedule setting (six-field CRON), which the host resolves from the app settings.</summary>
-    public const string ScheduleSetting = "Reconcile__Schedule";
+    /// <summary>
+    /// The timer trigger's schedule setting (six-field CRON). Flat, outside the section, for the same reason as
+    /// <c>NotificationsQueueName</c>: the host and the scale controller resolve a binding expression against the app
+    /// settings by their literal names, not through the app's configuration binder.
+    /// </summary>
+    public const string ScheduleSetting = "ReconcileSchedule";
 
     public const string DefaultSchedule = "0 */15 * * * *";
 
     /// <summary>
     /// When the timer fires (six-field CRON with seconds, UTC unless WEBSITE_TIME_ZONE says otherwise). The host reads
-    /// it for the trigger (<c>%Reconcile__Schedule%</c>); it is bound here so that a value the host would refuse stops
+    /// it for the trigger (<c>%ReconcileSchedule%</c>); it is read here so that a value the host would refuse stops
     /// the start with the setting named.
     /// </summary>
     [Required]
-    [CronSchedule]
+    [CronSchedule(ScheduleSetting)]
     public string Schedule { get; set; } = DefaultSchedule;
 
     /// <summary>Only tasks with a push within this many days (counted back from the schedule's last run) are candidates.</summary>
@@ -46,8 +50,11 @@ public sealed class ReconciliationOptions
 
 /// <summary>A six-field CRON expression (with seconds) as the Functions host's timer trigger reads it.</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class CronScheduleAttribute : ValidationAttribute
+public sealed class CronScheduleAttribute(string setting) : ValidationAttribute
 {
+    /// <summary>The app setting the value comes from, as the message names it.</summary>
+    public string Setting { get; } = setting;
+
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
         ArgumentNullException.ThrowIfNull(validationContext);
@@ -57,7 +64,7 @@ public sealed class CronScheduleAttribute : ValidationAttribute
         }
 
         return new ValidationResult(
-            $"{ReconciliationOptions.ScheduleSetting} must be a six-field CRON expression with seconds, e.g. {ReconciliationOptions.DefaultSchedule}.",
+            $"{Setting} must be a six-field CRON expression with seconds (second minute hour day month weekday), e.g. {ReconciliationOptions.DefaultSchedule}.",
             [validationContext.MemberName ?? nameof(ReconciliationOptions.Schedule)]);
     }
 }

@@ -16,7 +16,6 @@ public sealed class RetentionScheduleOptions
     /// <summary>Six-field CRON (second minute hour day month weekday), as the timer trigger reads it; daily at 03:30 UTC by default.</summary>
     [ConfigurationKeyName(ScheduleSetting)]
     [Required]
-    [RegularExpression(@"^\s*[0-9*/,\-]+(\s+[0-9A-Za-z*/,\-?]+){5}\s*$",
-        ErrorMessage = ScheduleSetting + " must be a six-field CRON schedule (second minute hour day month weekday), e.g. 0 30 3 * * *.")]
+    [Reconciliation.CronSchedule(ScheduleSetting)]
     public string Schedule { get; set; } = "0 30 3 * * *";
 }

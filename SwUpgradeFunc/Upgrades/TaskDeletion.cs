@@ -191,10 +191,11 @@ internal sealed class TaskDeletion(TableClient table, TaskRows tasks, SubTaskWri
         return (new Tombstone(now, false, null, written.Headers.ETag ?? default), removed);
     }
 
-    /// <summary>Removes the task row and its activity row, then records the deletion as done.</summary>
+    /// <summary>Removes the task row, its activity row and its reconciliation back-off row, then records the deletion as done.</summary>
     private async Task<int> FinishAsync(string operationId, CancellationToken cancellationToken)
     {
-        var removed = 0;
+        var removed = await DeleteIfExistsAsync(StorageKeys.TasksPartition, StorageKeys.ReconcileBackOffRow(operationId), cancellationToken)
+            .ConfigureAwait(false);
         var read = await table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.TasksPartition, StorageKeys.TaskRow(operationId),
             cancellationToken: cancellationToken).ConfigureAwait(false);
         if (read.HasValue)

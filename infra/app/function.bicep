@@ -228,7 +228,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       Receiver__RetryAfterSeconds: '10'
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-      Reconcile__Schedule: '0 */15 * * * *'
+      ReconcileSchedule: '0 */15 * * * *'
       Reconcile__WindowDays: '7'
       Reconcile__MaxBackOffHours: '24'
       Reconcile__MaxTasksPerRun: '10'
