@@ -26,6 +26,9 @@ public sealed class SwUpgradeMetrics
     public const string SubTasksReconciled = "swupgrade.reconciler.repairs";
     private readonly Counter<long> _reconciled;
 
+    public const string ClientCertificatesRefused = "swupgrade.receiver.client_certificate.refused";
+    private readonly Counter<long> _certificatesRefused;
+
     public SwUpgradeMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
@@ -35,6 +38,8 @@ public sealed class SwUpgradeMetrics
         _settled = meter.CreateCounter<long>(SubTasksSettled, "{subtask}", "Sub-tasks settled (their first result), by result.");
         _reconciled = meter.CreateCounter<long>(SubTasksReconciled, "{subtask}",
             "Sub-tasks the reconciliation timer queued for repair, by difference (unknown-here, not-settled-here, settled-differently).");
+        _certificatesRefused = meter.CreateCounter<long>(ClientCertificatesRefused, "{push}",
+            "Pushes refused by the callback's client certificate check, by reason.");
     }
 
     public void PushReceived(string outcome, string reason, string notifyTypeLabel) =>
@@ -56,4 +61,8 @@ public sealed class SwUpgradeMetrics
 
     public void Reconciled(string difference, int count) =>
         _reconciled.Add(count, new KeyValuePair<string, object?>("difference", difference));
+
+    /// <summary>reason: the problem code (client-certificate-missing, -untrusted, -expired, ...).</summary>
+    public void ClientCertificateRefused(string reason) =>
+        _certificatesRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -50,7 +50,8 @@ public class ReceiverCpuBenchmarks : IDisposable
             Options.Create(new ReceiverOptions { AllowedAppIds = SamplePushes.AppId }),
             TimeProvider.System,
             new SwUpgradeMetrics(new SingleMeterFactory()),
-            NullLogger<NotificationReceiver>.Instance);
+            NullLogger<NotificationReceiver>.Instance,
+            new ClientCertificateCheck(Options.Create(new ClientCertificateOptions()), TimeProvider.System));
         if (NotificationParser.Parse(_body).Kind != PushKind.Upgrade)
         {
             throw new InvalidOperationException($"The sample {NotifyType} push does not parse as an upgrade push.");
