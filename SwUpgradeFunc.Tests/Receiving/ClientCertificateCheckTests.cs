@@ -164,6 +164,19 @@ public sealed class ClientCertificateCheckTests : IDisposable
     }
 
     [Fact]
+    public void Check_NamesEachRememberedCertificate_WhenTwoTrustedCertificatesAlternate()
+    {
+        var check = Check();
+
+        var verdicts = new[] { _certificates.Valid, _certificates.OtherName, _certificates.Valid, _certificates.OtherName }
+            .Select(c => Present(check, c)).ToList();
+
+        Assert.All(verdicts, v => Assert.True(v.Accepted));
+        Assert.Equal([_certificates.Valid.Subject, _certificates.OtherName.Subject, _certificates.Valid.Subject, _certificates.OtherName.Subject],
+            verdicts.Select(v => v.Subject));
+    }
+
+    [Fact]
     public void Check_AcceptsALeafOfAnIntermediate_WhenTheBundleHoldsTheIntermediateAndItsRoot()
     {
         using var intermediate = IntermediateOf(_certificates.Ca, out var leaf);

@@ -39,7 +39,11 @@ public sealed class ClientCertificateCheck
     // accepted certificates are kept, so callers without trusted certificates cannot fill it.
     private readonly ConcurrentDictionary<string, Accepted> _accepted = new(StringComparer.Ordinal);
 
-    private sealed record Accepted(DateTimeOffset ValidUntil, string Subject, string Thumbprint);
+    private sealed record Accepted(DateTimeOffset ValidUntil, ClientCertificateVerdict Verdict);
+
+    private sealed record LastAccepted(string Header, Accepted Verdict);
+
+    private volatile LastAccepted? _last;
 
     public ClientCertificateCheck(IOptions<ClientCertificateOptions> options, TimeProvider time)
     {
@@ -63,27 +67,41 @@ public sealed class ClientCertificateCheck
             return ClientCertificateVerdict.NotChecked;
         }
 
-        if (headerValues.Count == 0 || headerValues.All(string.IsNullOrWhiteSpace))
-        {
-            return Refuse(ProblemType.ClientCertificateMissing,
-                "This receiver requires the platform's client certificate and the request carried none.");
-        }
-
         if (headerValues.Count > 1)
         {
             return Refuse(ProblemType.ClientCertificateMalformed, $"The request carried {HeaderName} more than once.");
         }
 
+        if (headerValues.Count == 0 || string.IsNullOrWhiteSpace(headerValues[0]))
+        {
+            return Refuse(ProblemType.ClientCertificateMissing,
+                "This receiver requires the platform's client certificate and the request carried none.");
+        }
+
         var header = headerValues[0]!.Trim();
         var now = _time.GetUtcNow();
-        if (_accepted.TryGetValue(header, out var known))
+        // The same certificate as the previous accepted push: one ordinal comparison, no hashing of the header.
+        var last = _last;
+        Accepted? known = null;
+        if (last is not null && string.Equals(last.Header, header, StringComparison.Ordinal))
+        {
+            known = last.Verdict;
+        }
+        else if (_accepted.TryGetValue(header, out var found))
+        {
+            known = found;
+            _last = new LastAccepted(header, found);
+        }
+
+        if (known is not null)
         {
             if (now <= known.ValidUntil)
             {
-                return new ClientCertificateVerdict(null, null, known.Subject, known.Thumbprint);
+                return known.Verdict;
             }
 
             _accepted.TryRemove(header, out _);
+            _last = null;
         }
 
         using var certificate = Decode(header);
@@ -100,7 +118,9 @@ public sealed class ClientCertificateCheck
                 _accepted.Clear();
             }
 
-            _accepted[header] = new Accepted(validUntil, verdict.Subject!, verdict.Thumbprint!);
+            var accepted = new Accepted(validUntil, verdict);
+            _accepted[header] = accepted;
+            _last = new LastAccepted(header, accepted);
         }
 
         return verdict;
