@@ -4,6 +4,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using SwUpgradeFunc.Events;
 using SwUpgradeFunc.Observability;
 using SwUpgradeFunc.Receiving;
@@ -20,6 +21,9 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<ReceiverOptions>().Bind(configuration.GetSection(ReceiverOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClientCertificateOptions>().Bind(configuration.GetSection(ClientCertificateOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClientCertificateOptions>, ClientCertificateOptionsValidation>());
         // The queue name is a top-level key (NotificationQueueOptions.QueueNameSetting), shared with the trigger.
         services.AddOptions<NotificationQueueOptions>().Bind(configuration)
             .ValidateDataAnnotations()
@@ -58,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SwUpgradeMetrics>();
         services.TryAddSingleton<INotificationQueue, StorageNotificationQueue>();
+        services.TryAddSingleton<ClientCertificateCheck>();
         services.TryAddSingleton<NotificationReceiver>();
         services.TryAddSingleton<UpgradeStateStore>();
         services.TryAddSingleton<IPoisonQueue, StoragePoisonQueue>();
@@ -70,6 +75,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<TaskReconciler>();
         services.TryAddSingleton<TaskRetention>();
         services.AddHostedService<ReceiverStartupCheck>();
+        services.AddHostedService<ClientCertificateStartupCheck>();
         return services;
     }
 }

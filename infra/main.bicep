@@ -103,11 +103,39 @@ param alwaysReadyHttpInstances int = 1
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Client certificate check on the callback (Receiver__ClientCertificate__Mode): off, or required (the front end asks callers for a certificate and forwards it; the app verifies it).')
+@allowed([
+  'off'
+  'required'
+])
+param clientCertificateMode string = 'off'
+
+@description('How the front end asks for a certificate when the check is required. Optional: asked, never refused by the front end (the app answers 403).')
+@allowed([
+  'Optional'
+  'OptionalInteractiveUser'
+])
+param clientCertMode string = 'Optional'
+
+@description('Paths the front end never asks a certificate for (the status API and the operator page, which keep their function keys).')
+param clientCertExclusionPaths string = '/api;/dashboard'
+
+@secure()
+@description('PEM of the CA(s) the platform\'s certificate must chain to. Stored in Key Vault; the app reads it through a Key Vault reference.')
+param clientCertificateCa string = ''
+
+@description('Comma-separated SHA-256 thumbprints of the platform certificates accepted (Receiver__ClientCertificate__Thumbprints).')
+param clientCertificateThumbprints string = ''
+
+@description('Subject, common name or DNS name the platform certificate must carry (Receiver__ClientCertificate__ExpectedSubject). Empty: not checked.')
+param clientCertificateSubject string = ''
+
 var serviceName = 'SwUpgradeFunc'
 var notificationsQueueName = 'swupgrade-notifications'
 var eventsQueueName = 'swupgrade-events'
 var stateTableName = 'swupgradestate'
 var platformAppSecretName = 'platform-app-secret'
+var clientCertificateCaName = 'client-certificate-ca'
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -167,6 +195,8 @@ module keyVault 'app/keyvault.bicep' = {
     tags: tags
     platformAppSecretName: platformAppSecretName
     platformAppSecret: platformAppSecret
+    clientCertificateCaName: clientCertificateCaName
+    clientCertificateCa: clientCertificateCa
   }
 }
 
@@ -215,6 +245,13 @@ module function 'app/function.bicep' = {
     operatorSourceAddresses: operatorSources
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    clientCertificateMode: clientCertificateMode
+    clientCertMode: clientCertMode
+    clientCertExclusionPaths: clientCertExclusionPaths
+    clientCertificateCaUri: keyVault.outputs.clientCertificateCaUri
+    hasClientCertificateCa: !empty(clientCertificateCa)
+    clientCertificateThumbprints: clientCertificateThumbprints
+    clientCertificateSubject: clientCertificateSubject
   }
   // The identity must hold its roles before the host starts and resolves the Key Vault reference.
   dependsOn: [

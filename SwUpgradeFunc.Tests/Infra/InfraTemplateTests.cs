@@ -240,7 +240,8 @@ public sealed partial class InfraTemplateTests(BicepTemplate template) : IClassF
     {
         var vault = template.SingleResourceOfType("Microsoft.KeyVault/vaults");
         Assert.True((bool)vault["properties"]!["enableRbacAuthorization"]!);
-        var secret = template.SingleResourceOfType("Microsoft.KeyVault/vaults/secrets");
+        var secret = template.ResourcesOfType("Microsoft.KeyVault/vaults/secrets")
+            .Single(r => ((string)r["name"]!).Contains("platformAppSecretName", StringComparison.Ordinal));
         Assert.Equal("[not(empty(parameters('platformAppSecret')))]", (string?)secret["condition"]);
         Assert.Equal("[parameters('platformAppSecret')]", (string?)secret["properties"]!["value"]);
     }

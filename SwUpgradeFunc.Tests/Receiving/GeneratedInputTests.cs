@@ -26,7 +26,8 @@ public sealed class GeneratedInputTests
         using var meters = new TestMeterFactory();
         var queue = new RecordingQueue();
         var receiver = new NotificationReceiver(queue, Options.Create(new ReceiverOptions()), TimeProvider.System,
-            new SwUpgradeMetrics(meters), NullLogger<NotificationReceiver>.Instance);
+            new SwUpgradeMetrics(meters), NullLogger<NotificationReceiver>.Instance,
+            new ClientCertificateCheck(Options.Create(new ClientCertificateOptions()), TimeProvider.System));
         var fuzzer = new PushFuzzer(Seed);
         var outcomes = new Dictionary<ReceiveOutcome, int>();
 

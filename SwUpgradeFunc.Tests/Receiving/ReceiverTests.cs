@@ -31,11 +31,12 @@ public abstract class ReceiverTests : IDisposable
 
     protected MetricCollector<long> PushMetrics { get; }
 
-    protected NotificationReceiver Receiver(Action<ReceiverOptions>? configure = null)
+    protected NotificationReceiver Receiver(Action<ReceiverOptions>? configure = null, ClientCertificateOptions? clientCertificates = null)
     {
         var options = new ReceiverOptions();
         configure?.Invoke(options);
-        return new NotificationReceiver(Queue, Options.Create(options), Time, new SwUpgradeMetrics(Meters), Logger);
+        var check = new ClientCertificateCheck(Options.Create(clientCertificates ?? new ClientCertificateOptions()), Time);
+        return new NotificationReceiver(Queue, Options.Create(options), Time, new SwUpgradeMetrics(Meters), Logger, check);
     }
 
     public void Dispose()

@@ -122,10 +122,13 @@ public sealed class SimulateFailureTests : IAsyncLifetime
         var run = await RunAsync(["simulate", "--help"]);
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var unused in new[] { "--platform-url", "--app-secret", "--ca-file", "--client-cert", "--client-cert-password" })
+        foreach (var unused in new[] { "--platform-url", "--app-secret", "--ca-file", "--client-cert-password" })
         {
             Assert.DoesNotContain(unused, run.Stdout, StringComparison.Ordinal);
         }
+
+        // simulate's own --client-cert: the certificate the simulated platform presents, not the northbound PKCS#12.
+        Assert.Contains("X-ARR-ClientCert", run.Stdout, StringComparison.Ordinal);
 
         Assert.Contains("--app-id", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("allow-list", run.Stdout, StringComparison.Ordinal);

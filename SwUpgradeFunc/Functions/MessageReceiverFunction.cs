@@ -15,8 +15,8 @@ public sealed class MessageReceiverFunction(NotificationReceiver receiver)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route)] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var result = await receiver.ReceiveAsync(request.ContentType, request.ContentLength, request.Body, cancellationToken)
-            .ConfigureAwait(false);
+        var result = await receiver.ReceiveAsync(request.Headers[ClientCertificateCheck.HeaderName],
+            request.ContentType, request.ContentLength, request.Body, cancellationToken).ConfigureAwait(false);
         return ToAnswer(result);
     }
 

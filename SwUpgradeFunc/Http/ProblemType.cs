@@ -27,11 +27,22 @@ public sealed record ProblemType(string Code, int Status, string Title)
 
     public static readonly ProblemType UnknownAsset = new("unknown-asset", 404, "Not found");
 
+    // The callback's client certificate check (Receiver:ClientCertificate): one kind per reason a push is refused.
+    public static readonly ProblemType ClientCertificateMissing = new("client-certificate-missing", 403, "Client certificate required");
+    public static readonly ProblemType ClientCertificateMalformed = new("client-certificate-malformed", 403, "Client certificate unreadable");
+    public static readonly ProblemType ClientCertificateUntrusted = new("client-certificate-untrusted", 403, "Client certificate not trusted");
+    public static readonly ProblemType ClientCertificateExpired = new("client-certificate-expired", 403, "Client certificate expired");
+    public static readonly ProblemType ClientCertificateNotYetValid = new("client-certificate-not-yet-valid", 403, "Client certificate not yet valid");
+    public static readonly ProblemType ClientCertificatePinMismatch = new("client-certificate-pin-mismatch", 403, "Client certificate not pinned");
+    public static readonly ProblemType ClientCertificateSubjectMismatch = new("client-certificate-subject-mismatch", 403, "Client certificate subject not expected");
+
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         UnsupportedMediaType, PayloadTooLarge, MalformedJson, NotAnObject, MissingNotifyType, InvalidFields, AppNotAllowed,
         StorageTimeout, StorageUnavailable, InvalidQuery, InvalidContinuationToken, UnknownOperation, UnknownDevice,
         InvalidReconciliation, UnknownAsset,
+        ClientCertificateMissing, ClientCertificateMalformed, ClientCertificateUntrusted, ClientCertificateExpired,
+        ClientCertificateNotYetValid, ClientCertificatePinMismatch, ClientCertificateSubjectMismatch,
     ];
 
     public override string ToString() => Code;

@@ -29,6 +29,9 @@ public sealed class SwUpgradeMetrics
     public const string TasksRemovedByRetention = "swupgrade.retention.tasks";
     private readonly Counter<long> _retained;
 
+    public const string ClientCertificatesRefused = "swupgrade.receiver.client_certificate.refused";
+    private readonly Counter<long> _certificatesRefused;
+
     public SwUpgradeMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
@@ -39,6 +42,8 @@ public sealed class SwUpgradeMetrics
         _reconciled = meter.CreateCounter<long>(SubTasksReconciled, "{subtask}",
             "Sub-tasks the reconciliation timer queued for repair, by difference (unknown-here, not-settled-here, settled-differently).");
         _retained = meter.CreateCounter<long>(TasksRemovedByRetention, "{task}", "Tasks deleted by the retention timer, their last activity older than Upgrades__RetentionDays.");
+        _certificatesRefused = meter.CreateCounter<long>(ClientCertificatesRefused, "{push}",
+            "Pushes refused by the callback's client certificate check, by reason.");
     }
 
     public void PushReceived(string outcome, string reason, string notifyTypeLabel) =>
@@ -62,4 +67,8 @@ public sealed class SwUpgradeMetrics
         _reconciled.Add(count, new KeyValuePair<string, object?>("difference", difference));
 
     public void TaskRemovedByRetention() => _retained.Add(1);
+
+    /// <summary>reason: the problem code (client-certificate-missing, -untrusted, -expired, ...).</summary>
+    public void ClientCertificateRefused(string reason) =>
+        _certificatesRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -20,14 +20,17 @@ public sealed partial class NotificationReceiver
     private readonly TimeProvider _time;
     private readonly SwUpgradeMetrics _metrics;
     private readonly ILogger<NotificationReceiver> _logger;
+    private readonly ClientCertificateCheck _clientCertificates;
 
     public NotificationReceiver(
         INotificationQueue queue,
         IOptions<ReceiverOptions> options,
         TimeProvider time,
         SwUpgradeMetrics metrics,
-        ILogger<NotificationReceiver> logger)
+        ILogger<NotificationReceiver> logger,
+        ClientCertificateCheck clientCertificates)
     {
+        _clientCertificates = clientCertificates;
         _queue = queue;
         _options = options.Value;
         _allowedAppIds = _options.AllowedAppIdSet();
@@ -36,9 +39,26 @@ public sealed partial class NotificationReceiver
         _logger = logger;
     }
 
-    public async Task<ReceiveResult> ReceiveAsync(
+    /// <summary>A push that presented no client certificate (refused when the certificate check is required).</summary>
+    public Task<ReceiveResult> ReceiveAsync(
+        string? contentType, long? contentLength, Stream body, CancellationToken cancellationToken) =>
+        ReceiveAsync([], contentType, contentLength, body, cancellationToken);
+
+    /// <summary>
+    /// A push with the values of its <see cref="ClientCertificateCheck.HeaderName"/> header, which are checked before
+    /// anything of the body is read.
+    /// </summary>
+    public async Task<ReceiveResult> ReceiveAsync(IReadOnlyList<string?> clientCertificate,
         string? contentType, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
+        var certificate = _clientCertificates.Check(clientCertificate);
+        if (!certificate.Accepted)
+        {
+            LogCertificateRefused(certificate.Problem!.Code, certificate.Subject, certificate.Thumbprint);
+            _metrics.ClientCertificateRefused(certificate.Problem.Code);
+            return Reject(null, ReceiveResult.Rejected(certificate.Problem, certificate.Detail!));
+        }
+
         if (!JsonContentType.IsJson(contentType, out var mediaProblem))
         {
             return Reject(null, ReceiveResult.Rejected(ProblemType.UnsupportedMediaType, mediaProblem));
@@ -143,4 +163,9 @@ public sealed partial class NotificationReceiver
     [LoggerMessage(EventId = 4, Level = LogLevel.Error,
         Message = "Could not store a {NotifyType} push ({Reason}); answered 503 so that the platform retries")]
     private partial void LogStorageFailure(string reason, string notifyType, Exception? exception);
+
+    // Only the certificate's public identity is logged, never the header (which a caller controls).
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning,
+        Message = "Refused a push: its client certificate failed the check ({Reason}; subject {Subject}, SHA-256 {Thumbprint})")]
+    private partial void LogCertificateRefused(string reason, string? subject, string? thumbprint);
 }

@@ -20,6 +20,8 @@ public class ReceiverCpuBenchmarks : IDisposable
 
     private byte[] _body = [];
     private NotificationReceiver _receiver = null!;
+    private NotificationReceiver _receiverWithCertificateCheck = null!;
+    private string[] _certificateHeader = [];
     private MemoryStream _stream = null!;
 
     /// <summary>Short labels, as BenchmarkDotNet cuts long parameter values: swState = swUpgradeStateChangeNotify, ...</summary>
@@ -50,7 +52,27 @@ public class ReceiverCpuBenchmarks : IDisposable
             Options.Create(new ReceiverOptions { AllowedAppIds = SamplePushes.AppId }),
             TimeProvider.System,
             new SwUpgradeMetrics(new SingleMeterFactory()),
-            NullLogger<NotificationReceiver>.Instance);
+            NullLogger<NotificationReceiver>.Instance,
+            new ClientCertificateCheck(Options.Create(new ClientCertificateOptions()), TimeProvider.System));
+        // The same receiver with the client certificate check required, trusting a CA made here; each push presents
+        // the same leaf, as the platform does.
+        var (caPem, leafHeader) = BenchCertificates.CaAndLeafHeader();
+        _certificateHeader = [leafHeader];
+        _receiverWithCertificateCheck = new NotificationReceiver(
+            new NoOpQueue(),
+            Options.Create(new ReceiverOptions { AllowedAppIds = SamplePushes.AppId }),
+            TimeProvider.System,
+            new SwUpgradeMetrics(new SingleMeterFactory()),
+            NullLogger<NotificationReceiver>.Instance,
+            new ClientCertificateCheck(
+                Options.Create(new ClientCertificateOptions { Mode = ClientCertificateOptions.Required, CaCertificates = caPem }),
+                TimeProvider.System));
+        if (_receiverWithCertificateCheck.ReceiveAsync(_certificateHeader, "application/json", _body.Length,
+                new MemoryStream(_body, writable: false), CancellationToken.None).GetAwaiter().GetResult().Outcome != ReceiveOutcome.Accepted)
+        {
+            throw new InvalidOperationException("The receiver with the client certificate check refused the sample push.");
+        }
+
         if (NotificationParser.Parse(_body).Kind != PushKind.Upgrade)
         {
             throw new InvalidOperationException($"The sample {NotifyType} push does not parse as an upgrade push.");
@@ -79,5 +101,13 @@ public class ReceiverCpuBenchmarks : IDisposable
     {
         _stream.Position = 0;
         return await _receiver.ReceiveAsync("application/json", _body.Length, _stream, CancellationToken.None);
+    }
+
+    [Benchmark(Description = "ReceiveAsync, no-op queue, client certificate required")]
+    public async Task<ReceiveResult> ReceiveWithCertificateCheck()
+    {
+        _stream.Position = 0;
+        return await _receiverWithCertificateCheck.ReceiveAsync(_certificateHeader, "application/json", _body.Length, _stream,
+            CancellationToken.None);
     }
 }

@@ -96,7 +96,37 @@ param alwaysReadyHttpInstances int = 1
 ])
 param instanceMemoryMB int = 2048
 
+@description('Receiver__ClientCertificate__Mode: off, or required (the site then asks callers for a client certificate).')
+@allowed([
+  'off'
+  'required'
+])
+param clientCertificateMode string = 'off'
+
+@description('How the front end asks for a client certificate when the check is required.')
+@allowed([
+  'Optional'
+  'OptionalInteractiveUser'
+])
+param clientCertMode string = 'Optional'
+
+@description('Paths the front end asks no client certificate for.')
+param clientCertExclusionPaths string = '/api;/dashboard'
+
+@description('Versionless Key Vault secret URI of the client certificate CA bundle.')
+param clientCertificateCaUri string = ''
+
+@description('False: no CA bundle was given; Receiver__ClientCertificate__CaCertificates stays empty.')
+param hasClientCertificateCa bool = false
+
+@description('Comma-separated SHA-256 thumbprints of accepted platform certificates.')
+param clientCertificateThumbprints string = ''
+
+@description('Name the platform certificate must carry; empty: not checked.')
+param clientCertificateSubject string = ''
+
 var restrict = !empty(pushSourceAddresses)
+var requireClientCertificate = clientCertificateMode == 'required'
 
 // A bare address becomes a single-host CIDR (App Service expects CIDR notation).
 var pushCidrs = map(pushSourceAddresses, a => contains(a, '/') ? a : (contains(a, ':') ? '${a}/128' : '${a}/32'))
@@ -155,6 +185,11 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     httpsOnly: true
     publicNetworkAccess: 'Enabled'
     keyVaultReferenceIdentity: identityId
+    // The front end ends TLS: when asked to, it requests the caller's certificate and forwards it in X-ARR-ClientCert;
+    // the app verifies it (Receiver__ClientCertificate__*). Optional: the front end never refuses, the app answers.
+    clientCertEnabled: requireClientCertificate
+    clientCertMode: clientCertMode
+    clientCertExclusionPaths: requireClientCertificate ? clientCertExclusionPaths : null
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -226,6 +261,10 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       Receiver__MaxBodyBytes: '65536'
       Receiver__EnqueueTimeoutSeconds: '5'
       Receiver__RetryAfterSeconds: '10'
+      Receiver__ClientCertificate__Mode: clientCertificateMode
+      Receiver__ClientCertificate__CaCertificates: hasClientCertificateCa ? '@Microsoft.KeyVault(SecretUri=${clientCertificateCaUri})' : ''
+      Receiver__ClientCertificate__Thumbprints: clientCertificateThumbprints
+      Receiver__ClientCertificate__ExpectedSubject: clientCertificateSubject
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       ReconcileSchedule: '0 */15 * * * *'

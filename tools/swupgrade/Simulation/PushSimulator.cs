@@ -56,6 +56,7 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
         var connectionFailuresInARow = 0;
         var stopped = false;
         using var gate = new SemaphoreSlim(options.Concurrency, options.Concurrency);
+        var forwarded = options.ForwardedClientCertificate;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = _time.GetTimestamp();
 
@@ -107,7 +108,7 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
         {
             try
             {
-                var (status, detail, latency, notConnected) = await PostAsync(options, push, stop.Token).ConfigureAwait(false);
+                var (status, detail, latency, notConnected) = await PostAsync(options, push, forwarded, stop.Token).ConfigureAwait(false);
                 lock (failures)
                 {
                     sent++;
@@ -153,13 +154,17 @@ public sealed class PushSimulator(HttpClient http, TimeProvider? time = null)
     }
 
     private async Task<(int Status, string Detail, TimeSpan Latency, bool NotConnected)> PostAsync(SimulationOptions options, ScheduledPush push,
-        CancellationToken cancellationToken)
+        string? forwardedCertificate, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, options.Target)
         {
             Content = new ByteArrayContent(push.Body),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (forwardedCertificate is not null)
+        {
+            request.Headers.TryAddWithoutValidation(PresentedCertificate.ForwardedHeader, forwardedCertificate);
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.RequestTimeout);
         var begun = Stopwatch.GetTimestamp();

@@ -108,6 +108,13 @@ public static class SimulateCommand
         {
             Description = "Write the report as JSON to stdout.",
         };
+        var clientCert = new Option<string?>(PresentedCertificate.Flag)
+        {
+            Description = "Present this certificate (PEM, or PFX with its password in SWUPGRADE_CLIENT_CERT_PASSWORD) as the platform does "
+                + $"with \"Use Device Certificate\" on: to a target on this machine in the {PresentedCertificate.ForwardedHeader} header, as Azure's "
+                + "front end forwards it; to a remote target in the TLS handshake.",
+            HelpName = "FILE",
+        };
 
         var command = new Command("simulate",
             "Act as the platform: push a fleet's upgrade lifecycles to a callback URL at a target rate, report the rate, "
@@ -116,7 +123,7 @@ public static class SimulateCommand
             + $"(or the status API could not be read), {ExitCodes.Cancelled} cancelled (Ctrl+C); every run ends with the summary of what was sent.")
         {
             target, devices, rate, kind, duplicates, reorder, fail, seed, operationId, concurrency, maxDuration,
-            allowRemote, verify, statusUrl, functionKey, verifyTimeout, appId, json,
+            allowRemote, verify, statusUrl, functionKey, verifyTimeout, appId, json, clientCert,
         };
 
         command.SetAction(async (parse, ct) =>
@@ -124,6 +131,14 @@ public static class SimulateCommand
             var problems = new List<string>();
             var targetUri = ParseUrl(parse.GetValue(target), "--target", problems) ?? new Uri(DefaultTarget);
             var statusUri = parse.GetValue(statusUrl) is { } s ? ParseUrl(s, "--status-url", problems) : null;
+            string? certProblem = null;
+            using var certificate = parse.GetValue(clientCert) is { } certPath
+                ? PresentedCertificate.Load(certPath, context.Env(GlobalOptions.ClientCertPasswordEnv), out certProblem)
+                : null;
+            if (certProblem is not null)
+            {
+                problems.Add(certProblem);
+            }
             var options = new SimulationOptions
             {
                 Target = targetUri,
@@ -143,6 +158,7 @@ public static class SimulateCommand
                 StatusBaseUrl = statusUri,
                 FunctionKey = parse.GetValue(functionKey) ?? context.Env(FunctionKeyEnv),
                 VerifyTimeout = Seconds(parse.GetValue(verifyTimeout)),
+                ClientCertificate = certificate,
             };
             problems.AddRange(options.Validate());
             if (problems.Count > 0)
@@ -171,6 +187,11 @@ public static class SimulateCommand
             MaxConnectionsPerServer = options.Concurrency,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
+        if (options.ClientCertificate is { HasPrivateKey: true } && options.ForwardedClientCertificate is null)
+        {
+            handler.SslOptions.ClientCertificates = [options.ClientCertificate];
+        }
+
         using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (!json)
         {

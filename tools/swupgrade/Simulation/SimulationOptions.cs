@@ -77,6 +77,16 @@ public sealed record SimulationOptions
 
     public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The platform's certificate to present (<c>--client-cert</c>): to a target on this machine in the header Azure's
+    /// front end would set (no front end runs locally), to a remote target in the TLS handshake.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>The <c>X-ARR-ClientCert</c> value each push carries, or null.</summary>
+    public string? ForwardedClientCertificate =>
+        ClientCertificate is not null && TargetPolicy.IsLoopback(Target) ? PresentedCertificate.HeaderValue(ClientCertificate) : null;
+
     public Uri EffectiveStatusBaseUrl => StatusBaseUrl ?? new Uri(Target.GetLeftPart(UriPartial.Authority) + "/");
 
     /// <summary>Every problem with these options, as sentences; empty when they are fine.</summary>
@@ -129,6 +139,11 @@ public sealed record SimulationOptions
         if (TargetPolicy.Check(Target, AllowRemote, "--target") is { } targetProblem)
         {
             errors.Add(targetProblem);
+        }
+
+        if (ClientCertificate is { HasPrivateKey: false } && !TargetPolicy.IsLoopback(Target))
+        {
+            errors.Add($"{PresentedCertificate.Flag}: a remote target gets the certificate in the TLS handshake, which needs its private key (a PFX, or a PEM with the key).");
         }
 
         if (Verify && TargetPolicy.Check(EffectiveStatusBaseUrl, AllowRemote, "--status-url") is { } statusProblem)
