@@ -72,6 +72,21 @@ public static class StorageKeys
     public static string TaskActivityRow(DateTimeOffset lastUpdate, string operationId) =>
         $"r|{DateTimeOffset.MaxValue.UtcTicks - lastUpdate.UtcTicks:D19}|{Escape(operationId)}";
 
+    public const string TimelineRowPrefix = "m|";
+
+    /// <summary>The first row key after every timeline row.</summary>
+    public const string TimelineRowEnd = "m}";
+
+    /// <summary>
+    /// A timeline row (<c>m|{yyyyMMdd}|{shard}</c>): per minute of one UTC day, the shard's settles and pushes. Sorted by
+    /// day, so a span of days is one key range per bucket.
+    /// </summary>
+    public static string TimelineRow(long minute, int shard) => $"{TimelineDay(minute)}|{shard}";
+
+    /// <summary>The key prefix of one UTC day's timeline rows (<c>m|{yyyyMMdd}</c>), for key ranges.</summary>
+    public static string TimelineDay(long minute) =>
+        TimelineRowPrefix + new DateTime(minute * TimeSpan.TicksPerMinute, DateTimeKind.Utc).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string DevicePartition(string deviceId) => $"dev|{Escape(deviceId)}";
 
     /// <summary>One index row per sub-task of the device; a hash keeps the key short whatever the ids' length.</summary>

@@ -27,6 +27,8 @@ public sealed class UpgradeStateStore : IDisposable
     private readonly EarlierLayouts _earlier;
     private readonly SubTaskWriter _writer;
     private readonly UpgradeStateQueries _queries;
+    private readonly TimelineWrites _timelineWrites;
+    private readonly TimelineQueries _timelines;
 
     public UpgradeStateStore(TableServiceClient service, IOptions<UpgradesOptions> options, TimeProvider? time = null)
     {
@@ -37,8 +39,10 @@ public sealed class UpgradeStateStore : IDisposable
         _tableReady = new RetryableSetUp(() => EnsureTableAsync(table));
         _earlier = new EarlierLayouts(table);
         var tasks = new TaskRows(table, _earlier);
-        _writer = new SubTaskWriter(table, tasks);
+        _timelineWrites = new TimelineWrites(table);
+        _writer = new SubTaskWriter(table, tasks, _timelineWrites);
         _queries = new UpgradeStateQueries(table, _tableReady, tasks, settings, time ?? TimeProvider.System);
+        _timelines = new TimelineQueries(table, _tableReady, tasks, _queries, time ?? TimeProvider.System);
         DefaultStalledAfter = TimeSpan.FromMinutes(settings.StalledAfterMinutes);
     }
 
@@ -48,6 +52,7 @@ public sealed class UpgradeStateStore : IDisposable
     {
         _writer.Dispose();
         _earlier.Dispose();
+        _timelineWrites.Dispose();
     }
 
     /// <summary>
@@ -84,6 +89,10 @@ public sealed class UpgradeStateStore : IDisposable
     /// <summary>Every sub-task of one device, with its history; null for a device nobody pushed.</summary>
     public Task<DeviceUpgrades?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken) =>
         _queries.GetDeviceAsync(deviceId, cancellationToken);
+
+    /// <summary>A task's settles and pushes per interval from its first push to now, with a projected end; null for an unknown task.</summary>
+    public Task<TaskTimeline?> GetTimelineAsync(string operationId, TimelineInterval interval, CancellationToken cancellationToken) =>
+        _timelines.GetTimelineAsync(operationId, interval, DefaultStalledAfter, cancellationToken);
 
     /// <summary>A duration as the API writes it (ISO 8601, e.g. PT1H).</summary>
     public static string Iso(TimeSpan duration) => System.Xml.XmlConvert.ToString(duration);
