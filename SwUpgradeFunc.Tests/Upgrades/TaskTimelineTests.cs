@@ -133,6 +133,25 @@ public sealed class TaskTimelineTests
         Assert.Equal([(1, 0, 5), (0, 0, 0), (0, 1, 1)], days.Intervals.Select(i => (i.Succeeded, i.Failed, i.Pushes)));
     }
 
+    /// <summary>Longer than <see cref="TimelineQueries.PointReadDays"/>: the rows are found by a key range per bucket instead.</summary>
+    [Fact]
+    public async Task Days_OfATaskLongerThanThePointReadSpan_AreReadByRange()
+    {
+        using var store = Store();
+        foreach (var (device, day) in new[] { ("d0", 0), ("d5", 5), ("d6", 6) })
+        {
+            await store.ApplyAsync(At(Envelopes.Lifecycle(false, device == "d5" ? "FAIL" : "SUCCESS", deviceId: device, operationId: "op-long")[^1],
+                Start.AddDays(day)), CancellationToken.None);
+        }
+
+        _time.SetUtcNow(Start.AddDays(6).AddHours(1));
+
+        var days = (await store.GetTimelineAsync("op-long", TimelineInterval.Day, CancellationToken.None))!;
+
+        Assert.Equal([(1, 0, 1), (0, 0, 0), (0, 0, 0), (0, 0, 0), (0, 0, 0), (0, 1, 1), (1, 0, 1)],
+            days.Intervals.Select(i => (i.Succeeded, i.Failed, i.Pushes)));
+    }
+
     [Fact]
     public async Task Eta_IsNull_WithoutASettleInTheLastHour()
     {

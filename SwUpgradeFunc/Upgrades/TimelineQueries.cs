@@ -21,6 +21,9 @@ internal sealed class TimelineQueries(TableClient table, RetryableSetUp tableRea
 
     private static readonly string[] Columns = ["Minutes"];
 
+    /// <summary>Spans of up to this many days are read by point reads (96 a day), longer ones by one query per bucket.</summary>
+    public const int PointReadDays = 3;
+
     public async Task<TaskTimeline?> GetTimelineAsync(string operationId, TimelineInterval interval, TimeSpan stalledAfter,
         CancellationToken cancellationToken)
     {
@@ -51,35 +54,26 @@ internal sealed class TimelineQueries(TableClient table, RetryableSetUp tableRea
         var points = new MinuteCounts[count];
         var recent = 0;
         var gate = new object();
-        // One day past today: a reconciliation's settle counts at the platform's stop time, which a skewed clock may put ahead of ours.
-        var range = $"RowKey ge '{StorageKeys.TimelineDay(firstStart)}|' and RowKey lt '{StorageKeys.TimelineDay(nowMinute + 1440)}}}'";
-        await Parallel.ForEachAsync(Enumerable.Range(0, StorageKeys.Buckets),
-            new ParallelOptions { MaxDegreeOfParallelism = StorageKeys.Buckets, CancellationToken = cancellationToken },
-            async (bucket, ct) =>
+        await foreach (var shard in ReadRowsAsync(operationId, firstStart / 1440, nowMinute / 1440, cancellationToken).ConfigureAwait(false))
+        {
+            lock (gate)
             {
-                var filter = $"PartitionKey eq '{Quote(StorageKeys.TaskPartition(operationId, bucket))}' and {range}";
-                await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, Columns, ct).ConfigureAwait(false))
+                foreach (var (minute, counts) in shard.Minutes)
                 {
-                    var shard = TimelineShard.From(row);
-                    lock (gate)
+                    // A push the receiver took ahead of this clock counts in the last interval; those before the first in the "before" figures.
+                    var at = Math.Min(minute, nowMinute);
+                    if (at >= firstStart)
                     {
-                        foreach (var (minute, counts) in shard.Minutes)
-                        {
-                            // Settles ahead of now count in the last interval; those before the first in the "before" figures.
-                            var at = Math.Min(minute, nowMinute);
-                            if (at >= firstStart)
-                            {
-                                points[(at - firstStart) / length] += counts;
-                            }
+                        points[(at - firstStart) / length] += counts;
+                    }
 
-                            if (at >= rateSince)
-                            {
-                                recent += counts.Succeeded + counts.Failed;
-                            }
-                        }
+                    if (at >= rateSince)
+                    {
+                        recent += counts.Succeeded + counts.Failed;
                     }
                 }
-            }).ConfigureAwait(false);
+            }
+        }
 
         var summary = await summaryTask.ConfigureAwait(false);
         var succeeded = summary.Phases[UpgradePhase.Succeeded.Name()];
@@ -99,6 +93,49 @@ internal sealed class TimelineQueries(TableClient table, RetryableSetUp tableRea
     /// </summary>
     public static DateTimeOffset? Project(DateTimeOffset now, TimeSpan window, int recentSettles, int unsettled) =>
         unsettled <= 0 || recentSettles <= 0 ? null : now + (window * unsettled / recentSettles);
+
+    /// <summary>
+    /// The task's timeline rows of the days from <paramref name="firstDay"/> to <paramref name="lastDay"/> (days since
+    /// 0001-01-01). Up to <see cref="PointReadDays"/> days, point reads of the 96 known keys per day, 32 at a time: their
+    /// cost does not depend on the table at all. Beyond, one key range query per bucket, 32 at a time (a range read in
+    /// Azure Table storage).
+    /// </summary>
+    private async IAsyncEnumerable<TimelineShard> ReadRowsAsync(string operationId, long firstDay, long lastDay,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var rows = System.Threading.Channels.Channel.CreateUnbounded<TimelineShard>();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = StorageKeys.Buckets, CancellationToken = cancellationToken };
+        var reading = (lastDay - firstDay + 1 <= PointReadDays
+            ? Parallel.ForEachAsync(
+                from day in Enumerable.Range(0, (int)(lastDay - firstDay + 1))
+                from bucket in Enumerable.Range(0, StorageKeys.Buckets)
+                from shard in Enumerable.Range(0, StorageKeys.CounterShards)
+                select (Partition: StorageKeys.TaskPartition(operationId, bucket), Row: StorageKeys.TimelineRow((firstDay + day) * 1440, shard)),
+                options, async (key, ct) =>
+                {
+                    var read = await table.GetEntityIfExistsAsync<TableEntity>(key.Partition, key.Row, Columns, ct).ConfigureAwait(false);
+                    if (read.HasValue)
+                    {
+                        await rows.Writer.WriteAsync(TimelineShard.From(read.Value!), ct).ConfigureAwait(false);
+                    }
+                })
+            : Parallel.ForEachAsync(Enumerable.Range(0, StorageKeys.Buckets), options, async (bucket, ct) =>
+                {
+                    var filter = $"PartitionKey eq '{Quote(StorageKeys.TaskPartition(operationId, bucket))}' and " +
+                        $"RowKey ge '{StorageKeys.TimelineDay(firstDay * 1440)}|' and RowKey lt '{StorageKeys.TimelineDay(lastDay * 1440)}}}'";
+                    await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, Columns, ct).ConfigureAwait(false))
+                    {
+                        await rows.Writer.WriteAsync(TimelineShard.From(row), ct).ConfigureAwait(false);
+                    }
+                }))
+            .ContinueWith(done => rows.Writer.Complete(done.Exception?.GetBaseException()), TaskScheduler.Default);
+        await foreach (var row in rows.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+
+        await reading.ConfigureAwait(false);
+    }
 
     private static DateTimeOffset At(long minute) => new(minute * TimeSpan.TicksPerMinute, TimeSpan.Zero);
 

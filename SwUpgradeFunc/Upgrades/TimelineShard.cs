@@ -26,13 +26,20 @@ internal static class TimelineCounting
     public const string CountedColumn = "InTimeline";
 
     public static (long Minute, MinuteCounts Counts)? SettleOf(SubTaskState state) =>
-        SettleOf(state.Phase, state.SettledAt ?? state.LastUpdate);
+        SettleOf(state.Phase, Earlier(state.SettledAt, state.LastUpdate));
 
     public static (long Minute, MinuteCounts Counts)? SettleOf(TableEntity subTaskRow) =>
         subTaskRow.GetBoolean(CountedColumn) == true
             ? SettleOf(UpgradePhases.Parse(subTaskRow.GetString("Phase")),
-                subTaskRow.GetDateTimeOffset("SettledAt") ?? subTaskRow.GetDateTimeOffset("LastUpdate") ?? default)
+                Earlier(subTaskRow.GetDateTimeOffset("SettledAt"), subTaskRow.GetDateTimeOffset("LastUpdate") ?? default))
             : null;
+
+    /// <summary>
+    /// A platform's stop time ahead of the receiver's clock counts when the receiver took the sub-task's last push, so
+    /// that no settle is ever counted after the newest push (and the timeline's read needs no day after today).
+    /// </summary>
+    private static DateTimeOffset Earlier(DateTimeOffset? settledAt, DateTimeOffset lastUpdate) =>
+        settledAt is { } at && at < lastUpdate ? at : lastUpdate;
 
     private static (long Minute, MinuteCounts Counts)? SettleOf(UpgradePhase? phase, DateTimeOffset settledAt) => phase switch
     {
