@@ -113,7 +113,8 @@ internal sealed class TimelineQueries(TableClient table, RetryableSetUp tableRea
                 select (Partition: StorageKeys.TaskPartition(operationId, bucket), Row: StorageKeys.TimelineRow((firstDay + day) * 1440, shard)),
                 options, async (key, ct) =>
                 {
-                    var read = await table.GetEntityIfExistsAsync<TableEntity>(key.Partition, key.Row, Columns, ct).ConfigureAwait(false);
+                    // Without a column list: with one, the reads of a 10,000-sub-task task took 5x as long on Azurite (performance.md).
+                    var read = await table.GetEntityIfExistsAsync<TableEntity>(key.Partition, key.Row, cancellationToken: ct).ConfigureAwait(false);
                     if (read.HasValue)
                     {
                         await rows.Writer.WriteAsync(TimelineShard.From(read.Value!), ct).ConfigureAwait(false);
