@@ -17,7 +17,8 @@
     paused: false,
     lastSuccess: null,
     pages: [null], // continuation tokens of the pages seen so far; the last one is the page shown
-    nodes: null // the current view's parts that a refresh fills
+    nodes: null, // the current view's parts that a refresh fills
+    timelineController: null // the task view's chart reads its answer on its own, beside the refresh loop
   };
 
   function $(id) { return document.getElementById(id); }
