@@ -98,7 +98,8 @@ public sealed partial class DashboardFunctionsTests : IAsyncLifetime
         foreach (var asset in assets)
         {
             var text = System.Text.Encoding.UTF8.GetString(asset.Content);
-            Assert.DoesNotMatch(ExternalUrl(), text);
+            // The SVG namespace is a name the chart's elements are created in (createElementNS), never fetched.
+            Assert.DoesNotMatch(ExternalUrl(), text.Replace("'http://www.w3.org/2000/svg'", "", StringComparison.Ordinal));
             Assert.DoesNotContain("@import", text, StringComparison.Ordinal);
             Assert.DoesNotContain("innerHTML", text, StringComparison.Ordinal);
         }

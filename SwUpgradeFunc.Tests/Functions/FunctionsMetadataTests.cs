@@ -74,6 +74,7 @@ public class FunctionsMetadataTests
     [InlineData("GetUpgradeProgress", "api/upgrades/{operationId}")]
     [InlineData("ListUpgradeSubTasks", "api/upgrades/{operationId}/subtasks")]
     [InlineData("ExportUpgradeSubTasksCsv", "api/upgrades/{operationId}/subtasks.csv")]
+    [InlineData("GetUpgradeTimeline", "api/upgrades/{operationId}/timeline")]
     [InlineData("GetDeviceUpgrades", "api/devices/{deviceId}/upgrades")]
     public void StatusApi_IsGetOnly_BehindFunctionKeys(string function, string route)
     {
@@ -132,7 +133,8 @@ public class FunctionsMetadataTests
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
         Assert.Equal(["Dashboard", "DashboardAsset", "DeleteUpgrade", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
-                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile", "Retention"],
+                "GetUpgradeTimeline", "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification",
+                "Reconcile", "Retention"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

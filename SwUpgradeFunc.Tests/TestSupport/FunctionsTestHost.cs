@@ -97,6 +97,12 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         app.MapGet("/api/devices/{deviceId}/upgrades", (HttpContext context, string deviceId) =>
             Status(context, f => f.GetDeviceUpgrades(context.Request, deviceId, context.RequestAborted)));
 #pragma warning restore ASP0016
+        app.MapGet("/api/upgrades/{operationId}/timeline", async (HttpContext context, string operationId) =>
+        {
+            var function = ActivatorUtilities.CreateInstance<UpgradeTimelineFunction>(context.RequestServices);
+            var answer = (HttpAnswer)await function.GetUpgradeTimeline(context.Request, operationId, context.RequestAborted);
+            await answer.WriteAsync(context.Response);
+        });
 
         app.MapPost("/" + ReconciliationFunction.Route, async (HttpContext context, string operationId) =>
         {

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Tests.TestSupport;
@@ -6,7 +7,8 @@ namespace SwUpgradeFunc.Tests.TestSupport;
 /// <summary>
 /// Every row the store keeps for a task of the given sub-task states, as its transactions would leave them, for seeding
 /// large tables quickly (write them in batches per partition). The benchmarks compile this file too; a test checks that
-/// these are the rows the store itself leaves.
+/// these are the rows the store itself leaves. Timeline rows count each settle and each push the history records (all of
+/// them while nothing was cut from it).
 /// </summary>
 internal static class SeededRows
 {
@@ -21,6 +23,7 @@ internal static class SeededRows
             }
         }
 
+        var timeline = new Dictionary<(string Partition, string Row), TimelineShard>();
         foreach (var state in states)
         {
             var partition = StorageKeys.TaskPartition(operationId, state.SubOperationId);
@@ -29,6 +32,16 @@ internal static class SeededRows
             var indexRow = StorageKeys.IndexRow(counted, state.SubOperationId);
             var entity = StateEntities.ToEntity(state, partition, StorageKeys.SubTaskRow(state.SubOperationId));
             entity[StateEntities.IndexKeyColumn] = indexRow;
+            entity[TimelineCounting.CountedColumn] = true;
+            var changes = state.History.Where(h => h.NotifyType != MessageTypes.Reconciliation)
+                .Select(h => (Minute: CountedState.MinuteOf(h.ReceivedAt), Counts: new MinuteCounts(0, 0, 1)))
+                .Concat(TimelineCounting.SettleOf(state) is { } settle ? [settle] : []);
+            foreach (var (minute, counts) in changes)
+            {
+                var key = (partition, StorageKeys.TimelineRow(minute, StorageKeys.ShardOf(state.SubOperationId, StorageKeys.CounterShards)));
+                (timeline.TryGetValue(key, out var row) ? row : timeline[key] = new TimelineShard()).Add(minute, counts);
+            }
+
             yield return entity;
             yield return StateEntities.IndexEntity(partition, indexRow, state);
         }
@@ -36,6 +49,11 @@ internal static class SeededRows
         foreach (var ((bucket, shard), counter) in shards)
         {
             yield return counter.ToEntity(StorageKeys.TaskPartition(operationId, bucket), StorageKeys.CounterRow(shard));
+        }
+
+        foreach (var ((partition, row), shard) in timeline)
+        {
+            yield return shard.ToEntity(partition, row);
         }
 
         var task = new TaskRecord(operationId, states[0].Kind, states.Min(s => s.FirstUpdate), states.Max(s => s.LastUpdate), default,

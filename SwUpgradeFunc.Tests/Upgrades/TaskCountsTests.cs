@@ -387,8 +387,11 @@ public sealed class TaskCountsTests
         }
 
         var expected = await TaskRows(live);
-        // 12 sub-task rows, 12 index rows, 3 counter rows in each of the 32 buckets, the task row and its activity row.
-        Assert.Equal(12 + 12 + (StorageKeys.Buckets * StorageKeys.CounterShards) + 2, expected.Count);
+        // 12 sub-task rows, 12 index rows, 3 counter rows in each of the 32 buckets, the task row and its activity row,
+        // and one timeline row per bucket and shard met (all pushes on one day).
+        var timelineRows = states.Values.Select(st => (StorageKeys.BucketOf(st.SubOperationId), StorageKeys.ShardOf(st.SubOperationId, StorageKeys.CounterShards)))
+            .Distinct().Count();
+        Assert.Equal(12 + 12 + (StorageKeys.Buckets * StorageKeys.CounterShards) + 2 + timelineRows, expected.Count);
         Assert.Equal(expected, await TaskRows(seeded));
 
         static async Task<List<string>> TaskRows(TableClient table)

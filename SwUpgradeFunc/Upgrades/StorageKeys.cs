@@ -94,6 +94,20 @@ public static class StorageKeys
 
     /// <summary>Written when a task's deletion starts, in the tasks partition (docs/store.md, "Deleting a task").</summary>
     public static string TaskTombstoneRow(string operationId) => TaskTombstonePrefix + Escape(operationId);
+    public const string TimelineRowPrefix = "m|";
+
+    /// <summary>The first row key after every timeline row.</summary>
+    public const string TimelineRowEnd = "m}";
+
+    /// <summary>
+    /// A timeline row (<c>m|{yyyyMMdd}|{shard}</c>): per minute of one UTC day, the shard's settles and pushes. Sorted by
+    /// day, so a span of days is one key range per bucket.
+    /// </summary>
+    public static string TimelineRow(long minute, int shard) => $"{TimelineDay(minute)}|{shard}";
+
+    /// <summary>The key prefix of one UTC day's timeline rows (<c>m|{yyyyMMdd}</c>), for key ranges.</summary>
+    public static string TimelineDay(long minute) =>
+        TimelineRowPrefix + new DateTime(minute * TimeSpan.TicksPerMinute, DateTimeKind.Utc).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string DevicePartition(string deviceId) => $"dev|{Escape(deviceId)}";
 

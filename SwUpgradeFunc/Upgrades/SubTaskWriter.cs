@@ -10,7 +10,7 @@ namespace SwUpgradeFunc.Upgrades;
 /// index row; any conflict fails the whole transaction, which is then decided again from fresh reads. The last written
 /// sub-task and counter rows are kept in memory with their ETags: a stale entry costs a 412 and a re-read, never a lost update.
 /// </summary>
-internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDisposable
+internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineWrites timeline) : IDisposable
 {
     /// <summary>Counter rows kept in memory (96 per task; a few KB each at most).</summary>
     private const int CachedCounters = 10_000;
@@ -54,6 +54,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDispos
         var cacheKey = partition + "\n" + row;
         var counterKey = partition + "\n" + counterRow;
         var indexed = false;
+        List<TimelineRowChange> timelineRows = [];
 
         // Pushes of this instance that meet on one counter row wait here rather than conflict in storage.
         var gate = _shardGates[(int)((uint)StringComparer.Ordinal.GetHashCode(counterKey) % (uint)_shardGates.Length)];
@@ -89,6 +90,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDispos
                 var indexRow = StorageKeys.IndexRow(after, write.SubOperationId);
                 var entity = StateEntities.ToEntity(state, partition, row);
                 entity[StateEntities.IndexKeyColumn] = indexRow;
+                entity[TimelineCounting.CountedColumn] = true;
 
                 var actions = new List<TableTransactionAction>(4)
                 {
@@ -103,6 +105,14 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDispos
                     actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace,
                         nextCounter.ToEntity(partition, counterRow), counter.ETag));
                 }
+
+                // The timeline rows move with the sub-task row like the counter row: its settle from what the stored row
+                // counted to what the new state counts, and a recorded push in the minute the receiver took it.
+                timelineRows = await timeline.PrepareAsync(partition, write.SubOperationId,
+                    current is null ? null : TimelineCounting.SettleOf(current), TimelineCounting.SettleOf(state),
+                    write.IsPush && !transition.IsDuplicate ? CountedState.MinuteOf(write.ReceivedAt) : null, cancellationToken).ConfigureAwait(false);
+                var firstTimelineAction = actions.Count;
+                actions.AddRange(timelineRows.Select(r => r.Action()));
 
                 // The index row moves with the counts (its key holds what they count) and is rewritten in place otherwise;
                 // a duplicate leaves it alone, unless it still has a key of the earlier layout.
@@ -129,6 +139,11 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDispos
                         _counters.Set(counterKey, nextCounter, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(15) });
                     }
 
+                    for (var i = 0; i < timelineRows.Count; i++)
+                    {
+                        timeline.Committed(timelineRows[i], responses[firstTimelineAction + i].Headers.ETag ?? default);
+                    }
+
                     break;
                 }
                 catch (RequestFailedException ex) when (ex.Status is 404 or 409 or 412 && attempt < UpgradeStateStore.MaxAttempts)
@@ -137,6 +152,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks) : IDispos
                     // Another processor wrote the sub-task or the counter row since we read them: read both again.
                     _written.Remove(cacheKey);
                     _counters.Remove(counterKey);
+                    timeline.Forget(timelineRows);
                     await Task.Delay(Random.Shared.Next(5, 20 * Math.Min(attempt, 10)), cancellationToken).ConfigureAwait(false);
                 }
             }

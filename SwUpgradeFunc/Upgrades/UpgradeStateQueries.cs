@@ -118,7 +118,7 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     }
 
     /// <summary>Sums the task's counter rows: one per shard of each bucket.</summary>
-    private async Task<TaskSummary> SummarizeAsync(TaskRecord task, TimeSpan stalledAfter, long cutoffTicks, CancellationToken cancellationToken)
+    internal async Task<TaskSummary> SummarizeAsync(TaskRecord task, TimeSpan stalledAfter, long cutoffTicks, CancellationToken cancellationToken)
     {
         var phases = UpgradePhases.Names.ToDictionary(n => n, _ => 0, StringComparer.Ordinal);
         var stalled = 0;

@@ -28,6 +28,8 @@ public sealed class UpgradeStateStore : IDisposable
     private readonly SubTaskWriter _writer;
     private readonly UpgradeStateQueries _queries;
     private readonly TaskDeletion _deletion;
+    private readonly TimelineWrites _timelineWrites;
+    private readonly TimelineQueries _timelines;
 
     public UpgradeStateStore(TableServiceClient service, IOptions<UpgradesOptions> options, TimeProvider? time = null)
     {
@@ -38,9 +40,11 @@ public sealed class UpgradeStateStore : IDisposable
         _tableReady = new RetryableSetUp(() => EnsureTableAsync(table));
         _earlier = new EarlierLayouts(table);
         var tasks = new TaskRows(table, _earlier);
-        _writer = new SubTaskWriter(table, tasks);
+        _timelineWrites = new TimelineWrites(table);
+        _writer = new SubTaskWriter(table, tasks, _timelineWrites);
         _queries = new UpgradeStateQueries(table, _tableReady, tasks, settings, time ?? TimeProvider.System);
         _deletion = new TaskDeletion(table, tasks, _writer, time ?? TimeProvider.System);
+        _timelines = new TimelineQueries(table, _tableReady, tasks, _queries, time ?? TimeProvider.System);
         DefaultStalledAfter = TimeSpan.FromMinutes(settings.StalledAfterMinutes);
     }
 
@@ -50,6 +54,7 @@ public sealed class UpgradeStateStore : IDisposable
     {
         _writer.Dispose();
         _earlier.Dispose();
+        _timelineWrites.Dispose();
     }
 
     /// <summary>
@@ -147,6 +152,13 @@ public sealed class UpgradeStateStore : IDisposable
 
         var kept = found.SubTasks.Where(s => !deleted.Contains(s.OperationId)).ToList();
         return kept.Count == 0 ? null : found with { SubTasks = kept };
+    }
+
+    /// <summary>A task's settles and pushes per interval from its first push to now, with a projected end; null for an unknown task.</summary>
+    public async Task<TaskTimeline?> GetTimelineAsync(string operationId, TimelineInterval interval, CancellationToken cancellationToken)
+    {
+        var timeline = await _timelines.GetTimelineAsync(operationId, interval, DefaultStalledAfter, cancellationToken).ConfigureAwait(false);
+        return timeline is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : timeline;
     }
 
     /// <summary>A duration as the API writes it (ISO 8601, e.g. PT1H).</summary>

@@ -17,6 +17,9 @@ const string Usage = """
       progress
               Against Azurite: GET /api/upgrades/{operationId} (the function's code) on tasks of 10,000 and 100,000
               sub-tasks seeded in the store's row format; medians and their ratio.
+      timeline
+              Against Azurite: on tasks of --count and 10 x --count sub-tasks (default 10,000 and 100,000), 1 % failed:
+              the phase=failed page against the progress read, and the timeline at both sizes; medians and ratios.
       storage Against Azurite: what the storage charges per request kind (point read, queue send, transactions of
               1 to 6 operations), in bare upserts of the same run.
       push    The platform's view: the simulator pushes a fleet over HTTP (Kestrel on 127.0.0.1) to the receiver,
@@ -51,6 +54,8 @@ try
             return await ProcessorSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "progress":
             return await ProgressSuite.RunAsync(LoadSettings.Parse(rest), command);
+        case "timeline":
+            return await TimelineSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "storage":
             return await StorageCostSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "all":

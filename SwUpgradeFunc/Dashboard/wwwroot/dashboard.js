@@ -17,7 +17,8 @@
     paused: false,
     lastSuccess: null,
     pages: [null], // continuation tokens of the pages seen so far; the last one is the page shown
-    nodes: null // the current view's parts that a refresh fills
+    nodes: null, // the current view's parts that a refresh fills
+    timelineController: null // the task view's chart reads its answer on its own, beside the refresh loop
   };
 
   function $(id) { return document.getElementById(id); }
@@ -366,6 +367,110 @@
     fill(state.nodes.content, wrap);
   }
 
+  // ---- the task's settles over time (GET .../timeline): inline SVG, with the same values as text beside it ----
+
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var INTERVAL_MS = { PT1M: 60000, PT1H: 3600000, P1D: 86400000 };
+
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  // Minutes for a task of a few hours, hours up to a month, days beyond: enough points, never more than the API's bound.
+  function timelineInterval(task) {
+    var age = Date.now() - Date.parse(task.firstUpdate);
+    return age < 6 * 3600000 ? 'PT1M' : age < 30 * 86400000 ? 'PT1H' : 'P1D';
+  }
+
+  function loadTimeline(route, task, container) {
+    if (state.timelineController) { state.timelineController.abort(); }
+    var controller = new AbortController();
+    state.timelineController = controller;
+    var path = '/api/upgrades/' + encodeURIComponent(route.operationId) + '/timeline' + query({ interval: timelineInterval(task) });
+    json(path, controller.signal).then(function (timeline) {
+      if (state.timelineController === controller) { fill(container, timelineFigure(timeline)); }
+    }, function (error) {
+      if (error && error.name === 'AbortError') { return; }
+      fill(container, el('p', { 'class': 'empty', text: 'Progress over time is not available: ' + (error && error.message ? error.message : String(error)) }));
+    });
+  }
+
+  // Cumulative settles at the end of each interval (the last one ends now), from those before the first interval.
+  function cumulative(t) {
+    var length = INTERVAL_MS[t.interval];
+    var now = Date.parse(t.to);
+    var succeeded = t.succeededBefore;
+    var failed = t.failedBefore;
+    return t.intervals.map(function (i) {
+      succeeded += i.succeeded;
+      failed += i.failed;
+      return {
+        start: i.start, end: Math.min(Date.parse(i.start) + length, now), succeeded: succeeded, failed: failed, pushes: i.pushes,
+        changed: i.succeeded + i.failed + i.pushes > 0
+      };
+    });
+  }
+
+  function timelineFigure(t) {
+    var points = cumulative(t);
+    var width = 480, height = 220, left = 40, right = 10, top = 10, bottom = 26;
+    var start = Date.parse(t.from);
+    var now = Date.parse(t.to);
+    var eta = t.eta ? Date.parse(t.eta) : null;
+    var end = Math.max(eta || now, now, start + 60000);
+    var yMax = Math.max(t.total, 1);
+    function x(ms) { return (left + (ms - start) * (width - left - right) / (end - start)).toFixed(1); }
+    function y(n) { return (height - bottom - n * (height - top - bottom) / yMax).toFixed(1); }
+    function line(key) {
+      var d = 'M' + x(start) + ' ' + y(key === 'succeeded' ? t.succeededBefore : t.failedBefore);
+      points.forEach(function (p) { d += ' L' + x(p.end) + ' ' + y(p[key]); });
+      return svg('path', { d: d, 'class': 'chart-line chart-' + key, 'data-series': key });
+    }
+    var chart = svg('svg', { viewBox: '0 0 ' + width + ' ' + height, 'class': 'timeline-chart', 'aria-hidden': 'true', focusable: 'false' });
+    [0, yMax / 2, yMax].forEach(function (n) {
+      chart.append(svg('line', { x1: left, x2: width - right, y1: y(n), y2: y(n), 'class': 'chart-grid' }),
+        svg('text', { x: left - 4, y: y(n), 'class': 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, String(Math.round(n))));
+    });
+    chart.append(svg('text', { x: left, y: height - 6, 'class': 'chart-label' }, shortTime(start)),
+      svg('text', { x: width - right, y: height - 6, 'class': 'chart-label', 'text-anchor': 'end' }, shortTime(end)));
+    chart.append(line('succeeded'), line('failed'));
+    var last = points.length ? points[points.length - 1] : { succeeded: t.succeededBefore, failed: t.failedBefore };
+    if (eta) {
+      chart.append(svg('path', { d: 'M' + x(now) + ' ' + y(last.succeeded + last.failed) + ' L' + x(eta) + ' ' + y(t.total), 'class': 'chart-eta', 'data-series': 'eta' }),
+        svg('line', { x1: x(eta), x2: x(eta), y1: y(0), y2: y(yMax), 'class': 'chart-eta-mark' }));
+    }
+
+    var caption = el('figcaption', { id: 'timeline-caption' },
+      el('span', { 'class': 'key key-succeeded', text: 'succeeded ' + last.succeeded }), ' ',
+      el('span', { 'class': 'key key-failed', text: 'failed ' + last.failed }), ' ',
+      el('span', { text: 'of ' + t.total + ', ' + t.unsettled + ' unsettled. ' }),
+      eta
+        ? el('span', { 'class': 'eta', 'data-eta': t.eta }, 'Projected end ', absolute(t.eta), ' (' + t.rate.settled + ' settled in the last hour).')
+        : el('span', { 'class': 'eta', 'data-eta': '' }, t.unsettled === 0 ? 'Nothing left to settle.' : 'No projected end: nothing settled in the last hour.'));
+    // The intervals in which something happened: a day of minutes would otherwise be 1,440 rows to listen to.
+    var rows = points.filter(function (p) { return p.changed; }).map(function (p) {
+      return el('tr', { 'data-start': p.start }, el('td', null, absolute(p.start)), el('td', { text: String(p.succeeded) }),
+        el('td', { text: String(p.failed) }), el('td', { text: String(p.pushes) }));
+    });
+    var body = el('tbody');
+    rows.forEach(function (row) { body.append(row); });
+    var head = el('tr');
+    ['Interval from', 'Succeeded so far', 'Failed so far', 'Pushes in interval'].forEach(function (name) { head.append(el('th', { scope: 'col', text: name })); });
+    var values = el('table', { 'class': 'timeline-values' },
+      el('caption', { text: 'Settled sub-tasks per ' + ({ PT1M: 'minute', PT1H: 'hour', P1D: 'day' }[t.interval] || t.interval) }),
+      el('thead', null, head), body);
+    // A table is as wide as its cells whatever its own width: the box that hides it is a block.
+    return el('figure', { 'class': 'timeline', 'data-interval': t.interval }, chart, caption, el('div', { 'class': 'visually-hidden' }, values));
+  }
+
+  function shortTime(ms) {
+    var d = new Date(ms);
+    return d.toISOString().slice(5, 16).replace('T', ' ');
+  }
+
   function buildTask(route) {
     var all = el('a', { href: '#/', text: 'All tasks' });
     var summary = el('div', { 'class': 'summary' });
@@ -383,13 +488,16 @@
     var remove = el('button', { type: 'button', id: 'delete-task', 'class': 'danger', text: 'Delete task' });
     remove.addEventListener('click', function () { deleteTask(route, remove); });
     var content = el('div', { id: 'subtasks' });
+    var timeline = el('section', { 'class': 'timeline-section', 'aria-labelledby': 'timeline-title' },
+      el('h2', { id: 'timeline-title', text: 'Settled over time' }), el('div', { id: 'timeline' }));
     $('view').replaceChildren(
       el('nav', { 'class': 'crumbs', 'aria-label': 'Breadcrumb' }, all),
       heading('Task ' + route.operationId),
       summary,
+      timeline,
       el('div', { 'class': 'filters' }, chips, stalledForm, csv, remove),
       content);
-    return { summary: summary, chips: chips, content: content, stalledInput: stalledForm.elements.stalledAfter };
+    return { summary: summary, chips: chips, content: content, stalledInput: stalledForm.elements.stalledAfter, timeline: timeline.lastChild };
   }
 
   function renderTask(route, data) {
@@ -405,6 +513,7 @@
         el('dd', { text: 'over ' + (task.failureRateThreshold * 100).toFixed(1) + '% failed with at least ' + task.failureRateMinSettled + ' settled' })));
     }
     fill(state.nodes.summary, el('div', null, bar(phases, total, task.stalled, true), facts));
+    loadTimeline(route, task, state.nodes.timeline);
 
     if (task.stalledAfter && document.activeElement !== state.nodes.stalledInput && !route.stalledAfter) {
       state.nodes.stalledInput.value = task.stalledAfter;
