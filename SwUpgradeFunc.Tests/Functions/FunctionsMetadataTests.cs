@@ -75,6 +75,8 @@ public class FunctionsMetadataTests
     [InlineData("ListUpgradeSubTasks", "api/upgrades/{operationId}/subtasks")]
     [InlineData("ExportUpgradeSubTasksCsv", "api/upgrades/{operationId}/subtasks.csv")]
     [InlineData("GetDeviceUpgrades", "api/devices/{deviceId}/upgrades")]
+    [InlineData("GetUpgradeFailureReasons", "api/upgrades/{operationId}/failures")]
+    [InlineData("GetUpgradeSourceVersions", "api/upgrades/{operationId}/versions")]
     public void StatusApi_IsGetOnly_BehindFunctionKeys(string function, string route)
     {
         var trigger = Trigger(function);
@@ -120,8 +122,8 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
-        Assert.Equal(["Dashboard", "DashboardAsset", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
-                "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
+        Assert.Equal(["Dashboard", "DashboardAsset", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeFailureReasons", "GetUpgradeProgress",
+                "GetUpgradeSourceVersions", "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification", "Reconcile"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

@@ -17,6 +17,7 @@ public sealed class ScriptedTableTransport : DelegatingHandler
     private readonly ConcurrentQueue<string> _transactions = new();
     private volatile Failure? _failure;
     private int _failed;
+    private int _rowsQueried;
 
     private ScriptedTableTransport()
         : base(new SocketsHttpHandler())
@@ -28,6 +29,9 @@ public sealed class ScriptedTableTransport : DelegatingHandler
 
     /// <summary>The body of every entity-group transaction sent, in order.</summary>
     public IReadOnlyList<string> Transactions => [.. _transactions];
+
+    /// <summary>Entities the table returned to queries (not to point reads), summed over every query answer.</summary>
+    public int RowsQueried => Volatile.Read(ref _rowsQueried);
 
     /// <summary>Requests answered with the scripted error.</summary>
     public int FailedWrites => Volatile.Read(ref _failed);
@@ -99,7 +103,15 @@ public sealed class ScriptedTableTransport : DelegatingHandler
             return response;
         }
 
-        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var answer = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (request.Method == HttpMethod.Get && path.EndsWith("()", StringComparison.Ordinal) && answer.IsSuccessStatusCode)
+        {
+            await answer.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            using var json = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            Interlocked.Add(ref _rowsQueried, json.RootElement.GetProperty("value").GetArrayLength());
+        }
+
+        return answer;
     }
 
     /// <summary>Anything that writes entities: inserts, replaces, merges, upserts and entity-group transactions.</summary>

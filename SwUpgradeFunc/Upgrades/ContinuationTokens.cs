@@ -20,7 +20,7 @@ internal static class ContinuationTokens
     /// <summary>What a token is bound to: the route, the task, the filter and the stalled threshold.</summary>
     public static string Scope(string route, string operationId, SubTaskFilter filter, TimeSpan stalledAfter) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"{route}\n{operationId}\n{filter.Name}\n{stalledAfter.Ticks.ToString(CultureInfo.InvariantCulture)}")))[..24];
+            $"{route}\n{operationId}\n{filter.ScopeKey}\n{stalledAfter.Ticks.ToString(CultureInfo.InvariantCulture)}")))[..24];
 
     public static string Format(string scope, int segment, string? tableToken) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(

@@ -50,7 +50,7 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
 
         var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, tableToken, scope,
             cancellationToken).ConfigureAwait(false);
-        return new SubTaskPage(operationId, filter.Name, UpgradeStateStore.Iso(stalledAfter), rows, next);
+        return new SubTaskPage(operationId, filter.Name, UpgradeStateStore.Iso(stalledAfter), rows, next) { ErrorCode = filter.ErrorCode };
     }
 
     public async Task<TaskList> ListTasksAsync(int pageSize, string? continuationToken, TimeSpan stalledAfter, CancellationToken cancellationToken)
@@ -148,6 +148,11 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
             var partition = StorageKeys.TaskPartition(operationId, segment / ranges.Count);
             var (start, stop) = ranges[segment % ranges.Count];
             var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey ge {start} and RowKey lt {stop})");
+            if (filter.ColumnCondition is { } condition)
+            {
+                query += " and " + condition;
+            }
+
             var page = await FirstPageAsync(query, StateEntities.SummaryColumns, pageSize - rows.Count, tableToken, cancellationToken)
                 .ConfigureAwait(false);
             rows.AddRange(page?.Values.Select(e => StateEntities.ToRow(e, cutoffTicks)) ?? []);

@@ -27,6 +27,7 @@ public sealed class UpgradeStateStore : IDisposable
     private readonly EarlierLayouts _earlier;
     private readonly SubTaskWriter _writer;
     private readonly UpgradeStateQueries _queries;
+    private readonly SettledBreakdowns _breakdowns;
 
     public UpgradeStateStore(TableServiceClient service, IOptions<UpgradesOptions> options, TimeProvider? time = null)
     {
@@ -39,6 +40,7 @@ public sealed class UpgradeStateStore : IDisposable
         var tasks = new TaskRows(table, _earlier);
         _writer = new SubTaskWriter(table, tasks);
         _queries = new UpgradeStateQueries(table, _tableReady, tasks, settings, time ?? TimeProvider.System);
+        _breakdowns = new SettledBreakdowns(table, _tableReady, tasks);
         DefaultStalledAfter = TimeSpan.FromMinutes(settings.StalledAfterMinutes);
     }
 
@@ -84,6 +86,14 @@ public sealed class UpgradeStateStore : IDisposable
     /// <summary>Every sub-task of one device, with its history; null for a device nobody pushed.</summary>
     public Task<DeviceUpgrades?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken) =>
         _queries.GetDeviceAsync(deviceId, cancellationToken);
+
+    /// <summary>The task's failed sub-tasks grouped by error code, most frequent first; null for an unknown task.</summary>
+    public Task<FailureReasons?> GetFailureReasonsAsync(string operationId, CancellationToken cancellationToken) =>
+        _breakdowns.GetFailureReasonsAsync(operationId, cancellationToken);
+
+    /// <summary>The task's settled sub-tasks per source version, most settled first; null for an unknown task.</summary>
+    public Task<SourceVersions?> GetSourceVersionsAsync(string operationId, CancellationToken cancellationToken) =>
+        _breakdowns.GetSourceVersionsAsync(operationId, cancellationToken);
 
     /// <summary>A duration as the API writes it (ISO 8601, e.g. PT1H).</summary>
     public static string Iso(TimeSpan duration) => System.Xml.XmlConvert.ToString(duration);
