@@ -14,6 +14,15 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     /// <summary>Parallel point reads of one task's counter rows (32 buckets x 3 shards).</summary>
     private const int CounterReadParallelism = 32;
 
+    /// <summary>Key ranges a page reads at once: one per bucket of a one-range filter.</summary>
+    private const int PageFanOut = StorageKeys.Buckets;
+
+    /// <summary>The most rows the table returns to one request.</summary>
+    private const int MaxQueryPage = 1000;
+
+    /// <summary>An index row's columns for a list, with its key, where the next round or page resumes.</summary>
+    private static readonly string[] PageColumns = [.. StateEntities.SummaryColumns, "RowKey"];
+
     private static readonly string[] TaskColumns = ["OperationId", "Kind", "FirstUpdate", "LastUpdate", "CounterShards"];
 
     public async Task<TaskProgress?> GetTaskAsync(string operationId, int pageSize, string? continuationToken, TimeSpan stalledAfter,
@@ -21,7 +30,7 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     {
         var filter = SubTaskFilter.All;
         var scope = ContinuationTokens.Scope("progress", operationId, filter, stalledAfter);
-        var (segment, tableToken) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
+        var (segment, after) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
         await tableReady.EnsureAsync().ConfigureAwait(false);
         var task = await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false);
         if (task is null)
@@ -31,7 +40,7 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
 
         var cutoff = Cutoff(stalledAfter);
         var countsTask = SummarizeAsync(task, stalledAfter, cutoff, cancellationToken);
-        var (rows, next) = await ReadPageAsync(operationId, filter, cutoff, pageSize, segment, tableToken, scope, cancellationToken)
+        var (rows, next) = await ReadPageAsync(operationId, filter, cutoff, pageSize, segment, after, scope, cancellationToken)
             .ConfigureAwait(false);
         var summary = await countsTask.ConfigureAwait(false);
         return new TaskProgress(summary, options.FailureRateThreshold, options.FailureRateMinSettled, rows, next);
@@ -41,14 +50,14 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         TimeSpan stalledAfter, CancellationToken cancellationToken)
     {
         var scope = ContinuationTokens.Scope("subtasks", operationId, filter, stalledAfter);
-        var (segment, tableToken) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
+        var (segment, after) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
         await tableReady.EnsureAsync().ConfigureAwait(false);
         if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is null)
         {
             return null;
         }
 
-        var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, tableToken, scope,
+        var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, after, scope,
             cancellationToken).ConfigureAwait(false);
         return new SubTaskPage(operationId, filter.Name, UpgradeStateStore.Iso(stalledAfter), rows, next) { ErrorCode = filter.ErrorCode };
     }
@@ -133,43 +142,76 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     }
 
     /// <summary>
-    /// Fills a page from the filter's key ranges, bucket after bucket: the rows read are the asked phase's own index rows.
+    /// Fills a page from the filter's key ranges in a stable order (bucket after bucket, and within a bucket range after
+    /// range), reading up to <see cref="PageFanOut"/> of them at once: the first for all the page still needs, each other for
+    /// an even share of it, so a sparse filter costs about one query's time and a dense one reads at most about twice the
+    /// page. Rows are taken in order up to the first range that may hold more than it gave; the next round, or the next
+    /// page, resumes in that range after the last row key taken, so each row comes exactly once.
     /// </summary>
     private async Task<(List<SubTaskRow> Rows, string? Next)> ReadPageAsync(string operationId, SubTaskFilter filter, long cutoffTicks,
-        int pageSize, int segment, string? tableToken, string scope, CancellationToken cancellationToken)
+        int pageSize, int segment, string? after, string scope, CancellationToken cancellationToken)
     {
-        // A segment is one key range in one bucket: bucket after bucket, and within a bucket range after range.
+        // A segment is one key range in one bucket.
         var ranges = filter.Ranges(cutoffTicks);
         var segments = StorageKeys.Buckets * ranges.Count;
         var rows = new List<SubTaskRow>();
-        string? next = null;
         while (segment < segments && rows.Count < pageSize)
         {
-            var partition = StorageKeys.TaskPartition(operationId, segment / ranges.Count);
-            var (start, stop) = ranges[segment % ranges.Count];
-            var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey ge {start} and RowKey lt {stop})");
-            if (filter.ColumnCondition is { } condition)
-            {
-                query += " and " + condition;
-            }
-
-            var page = await FirstPageAsync(query, StateEntities.SummaryColumns, pageSize - rows.Count, tableToken, cancellationToken)
+            var needed = pageSize - rows.Count;
+            var fanOut = Math.Min(PageFanOut, segments - segment);
+            var share = (needed + fanOut - 1) / fanOut;
+            var first = segment;
+            var firstAfter = after;
+            var reads = await Task.WhenAll(Enumerable.Range(0, fanOut).Select(i =>
+                    ReadSegmentAsync(operationId, filter, ranges, first + i, i == 0 ? firstAfter : null, i == 0 ? needed : share, cancellationToken)))
                 .ConfigureAwait(false);
-            rows.AddRange(page?.Values.Select(e => StateEntities.ToRow(e, cutoffTicks)) ?? []);
-            if (page?.ContinuationToken is { } more)
+            foreach (var read in reads)
             {
-                tableToken = more;
-            }
-            else
-            {
-                segment++;
-                tableToken = null;
-            }
+                var taken = Math.Min(read.Rows.Count, pageSize - rows.Count);
+                rows.AddRange(read.Rows.Take(taken).Select(r => StateEntities.ToRow(r, cutoffTicks)));
+                if (taken < read.Rows.Count || !read.Complete)
+                {
+                    after = taken == 0 ? after : read.Rows[taken - 1].RowKey;
+                    break;
+                }
 
-            next = segment < segments ? ContinuationTokens.Format(scope, segment, tableToken) : null;
+                segment++;
+                after = null;
+            }
         }
 
-        return (rows, next);
+        return (rows, segment < segments ? ContinuationTokens.Format(scope, segment, after) : null);
+    }
+
+    /// <summary>Up to <paramref name="take"/> index rows of one segment after the key <paramref name="after"/>; complete when the segment holds no more.</summary>
+    private async Task<(List<TableEntity> Rows, bool Complete)> ReadSegmentAsync(string operationId, SubTaskFilter filter,
+        IReadOnlyList<(string Start, string Stop)> ranges, int segment, string? after, int take, CancellationToken cancellationToken)
+    {
+        var partition = StorageKeys.TaskPartition(operationId, segment / ranges.Count);
+        var (start, stop) = ranges[segment % ranges.Count];
+        var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey ge {start} and RowKey lt {stop})");
+        if (after is not null)
+        {
+            query += " and " + TableClient.CreateQueryFilter($"RowKey gt {after}");
+        }
+
+        if (filter.ColumnCondition is { } condition)
+        {
+            query += " and " + condition;
+        }
+
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(query, Math.Min(take, MaxQueryPage), PageColumns, cancellationToken)
+                           .ConfigureAwait(false))
+        {
+            rows.Add(row);
+            if (rows.Count == take)
+            {
+                return (rows, false);
+            }
+        }
+
+        return (rows, true);
     }
 
     private async Task<Page<TableEntity>?> FirstPageAsync(string filter, string[] columns, int pageSize, string? tableToken,
