@@ -169,7 +169,7 @@ public sealed class CliUsabilityTests : CliTests
         var run = await RunAsync("--help");
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var command in new[] { "subscribe", "subscriptions", "simulate", "reconcile" })
+        foreach (var command in new[] { "subscribe", "subscriptions", "simulate", "reconcile", "tasks" })
         {
             Assert.Contains("  " + command, run.Stdout, StringComparison.Ordinal);
         }

@@ -21,6 +21,7 @@ public static class CliApp
         SubscriptionsCommand.Create,
         Simulation.SimulateCommand.Create,
         Reconciliation.ReconcileCommand.Create,
+        TasksCommand.Create,
     ];
 
     public static Task<int> RunAsync(
