@@ -14,8 +14,8 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     /// <summary>Parallel point reads of one task's counter rows (32 buckets x 3 shards).</summary>
     private const int CounterReadParallelism = 32;
 
-    /// <summary>Key ranges a page reads at once: one per bucket of a one-range filter.</summary>
-    private const int PageFanOut = StorageKeys.Buckets;
+    /// <summary>Key ranges a page reads at once: every range of every bucket, for any filter (at most 4 per bucket).</summary>
+    private const int PageFanOut = 128;
 
     /// <summary>The most rows the table returns to one request.</summary>
     private const int MaxQueryPage = 1000;
@@ -142,42 +142,88 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     }
 
     /// <summary>
-    /// Fills a page from the filter's key ranges in a stable order (bucket after bucket, and within a bucket range after
-    /// range), reading up to <see cref="PageFanOut"/> of them at once: the first for all the page still needs, each other for
-    /// an even share of it, so a sparse filter costs about one query's time and a dense one reads at most about twice the
-    /// page. Rows are taken in order up to the first range that may hold more than it gave; the next round, or the next
-    /// page, resumes in that range after the last row key taken, so each row comes exactly once.
+    /// Fills a page from the filter's key ranges (segments) in a stable order: bucket after bucket, and within a bucket
+    /// range after range. It reads a window of up to <see cref="PageFanOut"/> segments at once, the first for all the page
+    /// still needs, each other for twice an even share of it, and keeps what it read: a segment that gave all it was asked for
+    /// may hold more, so the next round asks again (in parallel) only those, each for twice as much, resuming after the
+    /// last row key read. Rows are taken in order, so a sparse filter costs about one or two rounds, a dense one reads
+    /// little beyond the page, and the token (segment, last row key taken) resumes exactly: each row comes once.
     /// </summary>
     private async Task<(List<SubTaskRow> Rows, string? Next)> ReadPageAsync(string operationId, SubTaskFilter filter, long cutoffTicks,
         int pageSize, int segment, string? after, string scope, CancellationToken cancellationToken)
     {
-        // A segment is one key range in one bucket.
         var ranges = filter.Ranges(cutoffTicks);
         var segments = StorageKeys.Buckets * ranges.Count;
         var rows = new List<SubTaskRow>();
         while (segment < segments && rows.Count < pageSize)
         {
-            var needed = pageSize - rows.Count;
-            var fanOut = Math.Min(PageFanOut, segments - segment);
-            var share = (needed + fanOut - 1) / fanOut;
-            var first = segment;
-            var firstAfter = after;
-            var reads = await Task.WhenAll(Enumerable.Range(0, fanOut).Select(i =>
-                    ReadSegmentAsync(operationId, filter, ranges, first + i, i == 0 ? firstAfter : null, i == 0 ? needed : share, cancellationToken)))
-                .ConfigureAwait(false);
-            foreach (var read in reads)
+            // One window: its segments' rows read so far, whether each is known to be complete, and where each goes on.
+            var window = Math.Min(PageFanOut, segments - segment);
+            var read = new List<TableEntity>[window];
+            var complete = new bool[window];
+            var asked = new int[window];
+            var taken = 0; // rows of read[current] already on the page
+            var current = 0;
+            // Twice the even share: a sparse filter's segments, a few rows each, are then mostly read whole in the first round.
+            var share = 2 * Math.Max(1, (pageSize - rows.Count + window - 1) / window);
+            for (var i = 0; i < window; i++)
             {
-                var taken = Math.Min(read.Rows.Count, pageSize - rows.Count);
-                rows.AddRange(read.Rows.Take(taken).Select(r => StateEntities.ToRow(r, cutoffTicks)));
-                if (taken < read.Rows.Count || !read.Complete)
+                read[i] = [];
+            }
+
+            while (current < window && rows.Count < pageSize)
+            {
+                var needed = pageSize - rows.Count;
+                var fetches = new List<Task>();
+                for (var i = current; i < window; i++)
                 {
-                    after = taken == 0 ? after : read.Rows[taken - 1].RowKey;
-                    break;
+                    if (complete[i] || read[i].Count - (i == current ? taken : 0) > 0 && i == current)
+                    {
+                        continue;
+                    }
+
+                    var index = i;
+                    var take = index == current ? needed : Math.Min(needed, asked[index] == 0 ? share : asked[index] * 2);
+                    var start = read[index].Count > 0 ? read[index][^1].RowKey : index == 0 ? after : null;
+                    asked[index] = take;
+                    fetches.Add(ReadSegmentAsync(operationId, filter, ranges, segment + index, start, take, cancellationToken)
+                        .ContinueWith(t =>
+                        {
+                            var (more, done) = t.GetAwaiter().GetResult();
+                            read[index].AddRange(more);
+                            complete[index] = done;
+                        }, cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
                 }
 
-                segment++;
-                after = null;
+                await Task.WhenAll(fetches).ConfigureAwait(false);
+
+                // Take rows in order while the segment being taken is known: complete, or still holding rows not taken.
+                while (current < window && rows.Count < pageSize)
+                {
+                    var available = read[current].Count - taken;
+                    var count = Math.Min(available, pageSize - rows.Count);
+                    rows.AddRange(read[current].Skip(taken).Take(count).Select(e => StateEntities.ToRow(e, cutoffTicks)));
+                    taken += count;
+                    if (taken < read[current].Count || !complete[current])
+                    {
+                        break;
+                    }
+
+                    current++;
+                    taken = 0;
+                }
             }
+
+            if (current < window)
+            {
+                // The page is full inside this segment: the next page resumes after the last row taken.
+                after = taken > 0 ? read[current][taken - 1].RowKey : current == 0 ? after : null;
+                segment += current;
+                break;
+            }
+
+            segment += window;
+            after = null;
         }
 
         return (rows, segment < segments ? ContinuationTokens.Format(scope, segment, after) : null);
