@@ -76,6 +76,8 @@ public class FunctionsMetadataTests
     [InlineData("ExportUpgradeSubTasksCsv", "api/upgrades/{operationId}/subtasks.csv")]
     [InlineData("GetUpgradeTimeline", "api/upgrades/{operationId}/timeline")]
     [InlineData("GetDeviceUpgrades", "api/devices/{deviceId}/upgrades")]
+    [InlineData("GetUpgradeFailureReasons", "api/upgrades/{operationId}/failures")]
+    [InlineData("GetUpgradeSourceVersions", "api/upgrades/{operationId}/versions")]
     public void StatusApi_IsGetOnly_BehindFunctionKeys(string function, string route)
     {
         var trigger = Trigger(function);
@@ -132,9 +134,9 @@ public class FunctionsMetadataTests
     [Fact]
     public void Metadata_DeclaresExactlyTheAppsFunctions()
     {
-        Assert.Equal(["Dashboard", "DashboardAsset", "DeleteUpgrade", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeProgress",
-                "GetUpgradeTimeline", "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver", "PostReconciliations", "ProcessNotification",
-                "Reconcile", "Retention"],
+        Assert.Equal(["Dashboard", "DashboardAsset", "DeleteUpgrade", "ExportUpgradeSubTasksCsv", "GetDeviceUpgrades", "GetUpgradeFailureReasons",
+                "GetUpgradeProgress", "GetUpgradeSourceVersions", "GetUpgradeTimeline", "ListUpgradeSubTasks", "ListUpgrades", "MessageReceiver",
+                "PostReconciliations", "ProcessNotification", "Reconcile", "Retention"],
             Metadata().Select(f => f!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 

@@ -63,9 +63,10 @@ public sealed class TaskDeletionApiTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
         }
 
-        using (var hiddenTimeline = await _host.Client.GetAsync("/api/upgrades/op-api/timeline"))
+        foreach (var read in new[] { "timeline", "failures", "versions", "subtasks" })
         {
-            Assert.Equal(HttpStatusCode.NotFound, hiddenTimeline.StatusCode);
+            using var hiddenRead = await _host.Client.GetAsync($"/api/upgrades/op-api/{read}");
+            Assert.True(hiddenRead.StatusCode == HttpStatusCode.NotFound, $"/{read} answered {hiddenRead.StatusCode}");
         }
 
         _time.Advance(TimeSpan.FromSeconds(20));

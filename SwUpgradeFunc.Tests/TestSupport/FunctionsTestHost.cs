@@ -96,6 +96,10 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             Status(context, f => f.ExportUpgradeSubTasksCsv(context.Request, operationId, context.RequestAborted)));
         app.MapGet("/api/devices/{deviceId}/upgrades", (HttpContext context, string deviceId) =>
             Status(context, f => f.GetDeviceUpgrades(context.Request, deviceId, context.RequestAborted)));
+        app.MapGet("/api/upgrades/{operationId}/failures", (HttpContext context, string operationId) =>
+            Insight(context, f => f.GetUpgradeFailureReasons(context.Request, operationId, context.RequestAborted)));
+        app.MapGet("/api/upgrades/{operationId}/versions", (HttpContext context, string operationId) =>
+            Insight(context, f => f.GetUpgradeSourceVersions(context.Request, operationId, context.RequestAborted)));
 #pragma warning restore ASP0016
         app.MapGet("/api/upgrades/{operationId}/timeline", async (HttpContext context, string operationId) =>
         {
@@ -157,6 +161,12 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             case var other:
                 throw new InvalidOperationException($"Unexpected answer {other.GetType().Name}");
         }
+    }
+
+    private static async Task Insight(HttpContext context, Func<UpgradeInsightFunctions, Task<Microsoft.AspNetCore.Mvc.IActionResult>> call)
+    {
+        var function = ActivatorUtilities.CreateInstance<UpgradeInsightFunctions>(context.RequestServices);
+        await ((HttpAnswer)await call(function)).WriteAsync(context.Response);
     }
 
     public async ValueTask DisposeAsync()

@@ -17,6 +17,9 @@ public sealed class ScriptedTableTransport : DelegatingHandler
     private readonly ConcurrentQueue<string> _transactions = new();
     private volatile Failure? _failure;
     private int _failed;
+    private int _rowsQueried;
+    private int _queriesInFlight;
+    private int _maxQueriesInFlight;
 
     private ScriptedTableTransport()
         : base(new SocketsHttpHandler())
@@ -28,6 +31,12 @@ public sealed class ScriptedTableTransport : DelegatingHandler
 
     /// <summary>The body of every entity-group transaction sent, in order.</summary>
     public IReadOnlyList<string> Transactions => [.. _transactions];
+
+    /// <summary>Entities the table returned to queries (not to point reads), summed over every query answer.</summary>
+    public int RowsQueried => Volatile.Read(ref _rowsQueried);
+
+    /// <summary>The most queries that were waiting for the table at the same moment.</summary>
+    public int MaxQueriesInFlight => Volatile.Read(ref _maxQueriesInFlight);
 
     /// <summary>Requests answered with the scripted error.</summary>
     public int FailedWrites => Volatile.Read(ref _failed);
@@ -66,6 +75,7 @@ public sealed class ScriptedTableTransport : DelegatingHandler
     {
         _requests.Clear();
         _transactions.Clear();
+        Volatile.Write(ref _maxQueriesInFlight, 0);
     }
 
     private void Fail(Func<HttpRequestMessage, string?, bool> match, HttpStatusCode status, string errorCode, int times) =>
@@ -99,7 +109,37 @@ public sealed class ScriptedTableTransport : DelegatingHandler
             return response;
         }
 
-        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var query = request.Method == HttpMethod.Get && path.EndsWith("()", StringComparison.Ordinal);
+        if (query)
+        {
+            var inFlight = Interlocked.Increment(ref _queriesInFlight);
+            for (var max = Volatile.Read(ref _maxQueriesInFlight); inFlight > max; max = Volatile.Read(ref _maxQueriesInFlight))
+            {
+                Interlocked.CompareExchange(ref _maxQueriesInFlight, inFlight, max);
+            }
+        }
+
+        HttpResponseMessage answer;
+        try
+        {
+            answer = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (query)
+            {
+                Interlocked.Decrement(ref _queriesInFlight);
+            }
+        }
+
+        if (query && answer.IsSuccessStatusCode)
+        {
+            await answer.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            using var json = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            Interlocked.Add(ref _rowsQueried, json.RootElement.GetProperty("value").GetArrayLength());
+        }
+
+        return answer;
     }
 
     /// <summary>Anything that writes entities: inserts, replaces, merges, upserts and entity-group transactions.</summary>

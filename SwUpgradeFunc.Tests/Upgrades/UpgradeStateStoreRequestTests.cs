@@ -180,24 +180,27 @@ public sealed class UpgradeStateStoreRequestTests
         Assert.Equal(["op-a-early", "op-z-early", "op-middle", "op-late"], device!.SubTasks.Select(s => s.OperationId));
     }
 
-    /// <summary>A table token the table answers 400 is the caller's bad token; any other error on the same query is the table's.</summary>
+    /// <summary>
+    /// A table token the table answers 400 is the caller's bad token; any other error on the same query is the table's. The
+    /// task list is the route whose token carries the table's own token (the sub-task lists carry a row key).
+    /// </summary>
     [Theory]
     [InlineData(HttpStatusCode.BadRequest, "InvalidInput")]
     [InlineData(HttpStatusCode.ServiceUnavailable, "ServerBusy")]
-    public async Task GetTask_RefusesAsAnInvalidToken_OnlyATableTokenTheTableRejects(HttpStatusCode status, string errorCode)
+    public async Task ListTasks_RefusesAsAnInvalidToken_OnlyATableTokenTheTableRejects(HttpStatusCode status, string errorCode)
     {
         var (store, transport) = Store();
         for (var i = 0; i < 3; i++)
         {
-            await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", $"dev-t{i}", "op-tt", $"sub-t{i}")), CancellationToken.None);
+            await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", $"dev-t{i}", $"op-tt{i}", $"sub-t{i}")), CancellationToken.None);
         }
 
-        var first = await store.GetTaskAsync("op-tt", 1, null, CancellationToken.None);
-        var parts = Decode(first!.ContinuationToken!);
+        var first = await store.ListTasksAsync(1, null, TimeSpan.FromHours(1), CancellationToken.None);
+        var parts = Decode(first.ContinuationToken!);
         parts[3] = "1!8!c3VidGFzaw-- 1!8!cm93LWtleQ--";
         transport.FailContinuedQueries(status, errorCode);
 
-        var e = await Record.ExceptionAsync(() => store.GetTaskAsync("op-tt", 1, Encode(parts), CancellationToken.None));
+        var e = await Record.ExceptionAsync(() => store.ListTasksAsync(1, Encode(parts), TimeSpan.FromHours(1), CancellationToken.None));
 
         if (status == HttpStatusCode.BadRequest)
         {

@@ -11,6 +11,9 @@ public sealed partial record StatusQuery(int PageSize, string? ContinuationToken
     public static readonly TimeSpan MinStalledAfter = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan MaxStalledAfter = TimeSpan.FromDays(30);
 
+    /// <summary>The receiver refuses longer error codes, so a longer one matches nothing and is a mistake.</summary>
+    public const int MaxErrorCodeLength = 256;
+
     public static StatusQuery Parse(IQueryCollection query, int defaultPageSize, int maxPageSize, TimeSpan defaultStalledAfter,
         bool phaseAllowed, List<FieldError> errors)
     {
@@ -29,6 +32,27 @@ public sealed partial record StatusQuery(int PageSize, string? ContinuationToken
             errors.Add(new FieldError("phase", phaseAllowed
                 ? $"must be one of {string.Join(", ", SubTaskFilter.Values)}"
                 : "is not a parameter of this route"));
+        }
+
+        var errorCode = query["errorCode"].ToString();
+        if (errorCode.Length > 0)
+        {
+            if (!phaseAllowed)
+            {
+                errors.Add(new FieldError("errorCode", "is not a parameter of this route"));
+            }
+            else if (errorCode.Length > MaxErrorCodeLength)
+            {
+                errors.Add(new FieldError("errorCode", $"must be at most {MaxErrorCodeLength} characters"));
+            }
+            else if (filter.WithErrorCode(errorCode) is { } failedWithCode)
+            {
+                filter = failedWithCode;
+            }
+            else
+            {
+                errors.Add(new FieldError("errorCode", "narrows the failed sub-tasks: leave phase out or set it to failed"));
+            }
         }
 
         var stalledAfter = defaultStalledAfter;

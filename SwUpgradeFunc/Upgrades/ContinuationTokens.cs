@@ -9,27 +9,30 @@ public sealed class InvalidContinuationTokenException(string message) : FormatEx
 
 /// <summary>
 /// The status API's continuation tokens: where the next page starts (a segment, i.e. a bucket and key range, and the
-/// table's own token) and what the token belongs to, so that a token passed to another task, route or filter is refused
+/// row key after which it goes on) and what the token belongs to, so that a token passed to another task, route or filter is refused
 /// rather than read as a position in it.
 /// </summary>
 internal static class ContinuationTokens
 {
-    /// <summary>Version 3: the number in a token counts segments (version 2 counted buckets, with other index rows).</summary>
-    private const string TokenVersion = "3";
+    /// <summary>
+    /// Version 4: a list's position is a segment and the last row key read in it (version 3 held the table's own token there,
+    /// version 2 counted buckets, with other index rows). The task list's position is still the table's token.
+    /// </summary>
+    private const string TokenVersion = "4";
 
     /// <summary>What a token is bound to: the route, the task, the filter and the stalled threshold.</summary>
     public static string Scope(string route, string operationId, SubTaskFilter filter, TimeSpan stalledAfter) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"{route}\n{operationId}\n{filter.Name}\n{stalledAfter.Ticks.ToString(CultureInfo.InvariantCulture)}")))[..24];
+            $"{route}\n{operationId}\n{filter.ScopeKey}\n{stalledAfter.Ticks.ToString(CultureInfo.InvariantCulture)}")))[..24];
 
-    public static string Format(string scope, int segment, string? tableToken) =>
+    public static string Format(string scope, int segment, string? position) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(
-            $"{TokenVersion}\n{scope}\n{segment.ToString(CultureInfo.InvariantCulture)}\n{tableToken}"))
+            $"{TokenVersion}\n{scope}\n{segment.ToString(CultureInfo.InvariantCulture)}\n{position}"))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    /// <summary>The segment and table token a token resumes at; the start for none.</summary>
+    /// <summary>The segment and the position in it a token resumes at; the start for none.</summary>
     /// <exception cref="InvalidContinuationTokenException">Not a token of this scope, or a segment outside <paramref name="segments"/>.</exception>
-    public static (int Segment, string? TableToken) Parse(string scope, string? token, int segments)
+    public static (int Segment, string? Position) Parse(string scope, string? token, int segments)
     {
         if (string.IsNullOrEmpty(token))
         {

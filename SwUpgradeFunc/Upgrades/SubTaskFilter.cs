@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using SwUpgradeFunc.Platform;
 
 namespace SwUpgradeFunc.Upgrades;
@@ -17,6 +18,22 @@ public readonly record struct SubTaskFilter
 
     /// <summary>Null for every sub-task.</summary>
     public string? Name { get; }
+
+    /// <summary>When set, only failed sub-tasks whose result carried this error code.</summary>
+    public string? ErrorCode { get; private init; }
+
+    /// <summary>
+    /// The failed sub-tasks with this error code. An error code comes with a failed result, so it narrows the failed phase;
+    /// null when the filter names another phase (the caller says which parameters clash).
+    /// </summary>
+    public SubTaskFilter? WithErrorCode(string errorCode) =>
+        Name is null || Name == FailedPhase ? new SubTaskFilter(FailedPhase) { ErrorCode = errorCode } : null;
+
+    /// <summary>What a continuation token binds to: the phase and, when set, the error code.</summary>
+    internal string? ScopeKey => ErrorCode is null ? Name : $"{Name}\nerrorCode={ErrorCode}";
+
+    /// <summary>The condition on an index row's columns beyond its key range, or null.</summary>
+    internal string? ColumnCondition => ErrorCode is null ? null : TableClient.CreateQueryFilter($"ErrorCode eq {ErrorCode}");
 
     public static bool TryParse(string? value, out SubTaskFilter filter)
     {
@@ -49,6 +66,8 @@ public readonly record struct SubTaskFilter
 
     /// <summary>The number of ranges <see cref="Ranges"/> gives, which bounds a continuation token's segment.</summary>
     internal int RangeCount => Ranges(0).Count;
+
+    private static string FailedPhase { get; } = UpgradePhase.Failed.Name();
 
     private static IReadOnlyList<string> UnsettledPhases { get; } =
         [.. UpgradePhases.Names.Where(n => UpgradePhases.Parse(n)?.IsSettled() != true)];

@@ -14,6 +14,15 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     /// <summary>Parallel point reads of one task's counter rows (32 buckets x 3 shards).</summary>
     private const int CounterReadParallelism = 32;
 
+    /// <summary>Key ranges a page reads at once: every range of every bucket, for any filter (at most 4 per bucket).</summary>
+    private const int PageFanOut = 128;
+
+    /// <summary>The most rows the table returns to one request.</summary>
+    private const int MaxQueryPage = 1000;
+
+    /// <summary>An index row's columns for a list, with its key, where the next round or page resumes.</summary>
+    private static readonly string[] PageColumns = [.. StateEntities.SummaryColumns, "RowKey"];
+
     private static readonly string[] TaskColumns = ["OperationId", "Kind", "FirstUpdate", "LastUpdate", "CounterShards"];
 
     public async Task<TaskProgress?> GetTaskAsync(string operationId, int pageSize, string? continuationToken, TimeSpan stalledAfter,
@@ -21,7 +30,7 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     {
         var filter = SubTaskFilter.All;
         var scope = ContinuationTokens.Scope("progress", operationId, filter, stalledAfter);
-        var (segment, tableToken) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
+        var (segment, after) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
         await tableReady.EnsureAsync().ConfigureAwait(false);
         var task = await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false);
         if (task is null)
@@ -31,7 +40,7 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
 
         var cutoff = Cutoff(stalledAfter);
         var countsTask = SummarizeAsync(task, stalledAfter, cutoff, cancellationToken);
-        var (rows, next) = await ReadPageAsync(operationId, filter, cutoff, pageSize, segment, tableToken, scope, cancellationToken)
+        var (rows, next) = await ReadPageAsync(operationId, filter, cutoff, pageSize, segment, after, scope, cancellationToken)
             .ConfigureAwait(false);
         var summary = await countsTask.ConfigureAwait(false);
         return new TaskProgress(summary, options.FailureRateThreshold, options.FailureRateMinSettled, rows, next);
@@ -41,16 +50,16 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         TimeSpan stalledAfter, CancellationToken cancellationToken)
     {
         var scope = ContinuationTokens.Scope("subtasks", operationId, filter, stalledAfter);
-        var (segment, tableToken) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
+        var (segment, after) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
         await tableReady.EnsureAsync().ConfigureAwait(false);
         if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is null)
         {
             return null;
         }
 
-        var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, tableToken, scope,
+        var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, after, scope,
             cancellationToken).ConfigureAwait(false);
-        return new SubTaskPage(operationId, filter.Name, UpgradeStateStore.Iso(stalledAfter), rows, next);
+        return new SubTaskPage(operationId, filter.Name, UpgradeStateStore.Iso(stalledAfter), rows, next) { ErrorCode = filter.ErrorCode };
     }
 
     public async Task<TaskList> ListTasksAsync(int pageSize, string? continuationToken, TimeSpan stalledAfter, CancellationToken cancellationToken)
@@ -157,38 +166,122 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     }
 
     /// <summary>
-    /// Fills a page from the filter's key ranges, bucket after bucket: the rows read are the asked phase's own index rows.
+    /// Fills a page from the filter's key ranges (segments) in a stable order: bucket after bucket, and within a bucket
+    /// range after range. It reads a window of up to <see cref="PageFanOut"/> segments at once, the first for all the page
+    /// still needs, each other for twice an even share of it, and keeps what it read: a segment that gave all it was asked for
+    /// may hold more, so the next round asks again (in parallel) only those, each for twice as much, resuming after the
+    /// last row key read. Rows are taken in order, so a sparse filter costs about one or two rounds, a dense one reads
+    /// little beyond the page, and the token (segment, last row key taken) resumes exactly: each row comes once.
     /// </summary>
     private async Task<(List<SubTaskRow> Rows, string? Next)> ReadPageAsync(string operationId, SubTaskFilter filter, long cutoffTicks,
-        int pageSize, int segment, string? tableToken, string scope, CancellationToken cancellationToken)
+        int pageSize, int segment, string? after, string scope, CancellationToken cancellationToken)
     {
-        // A segment is one key range in one bucket: bucket after bucket, and within a bucket range after range.
         var ranges = filter.Ranges(cutoffTicks);
         var segments = StorageKeys.Buckets * ranges.Count;
         var rows = new List<SubTaskRow>();
-        string? next = null;
         while (segment < segments && rows.Count < pageSize)
         {
-            var partition = StorageKeys.TaskPartition(operationId, segment / ranges.Count);
-            var (start, stop) = ranges[segment % ranges.Count];
-            var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey ge {start} and RowKey lt {stop})");
-            var page = await FirstPageAsync(query, StateEntities.SummaryColumns, pageSize - rows.Count, tableToken, cancellationToken)
-                .ConfigureAwait(false);
-            rows.AddRange(page?.Values.Select(e => StateEntities.ToRow(e, cutoffTicks)) ?? []);
-            if (page?.ContinuationToken is { } more)
+            // One window: its segments' rows read so far, whether each is known to be complete, and where each goes on.
+            var window = Math.Min(PageFanOut, segments - segment);
+            var read = new List<TableEntity>[window];
+            var complete = new bool[window];
+            var asked = new int[window];
+            var taken = 0; // rows of read[current] already on the page
+            var current = 0;
+            // Twice the even share: a sparse filter's segments, a few rows each, are then mostly read whole in the first round.
+            var share = 2 * Math.Max(1, (pageSize - rows.Count + window - 1) / window);
+            for (var i = 0; i < window; i++)
             {
-                tableToken = more;
-            }
-            else
-            {
-                segment++;
-                tableToken = null;
+                read[i] = [];
             }
 
-            next = segment < segments ? ContinuationTokens.Format(scope, segment, tableToken) : null;
+            while (current < window && rows.Count < pageSize)
+            {
+                var needed = pageSize - rows.Count;
+                var fetches = new List<Task>();
+                for (var i = current; i < window; i++)
+                {
+                    if (complete[i] || read[i].Count - (i == current ? taken : 0) > 0 && i == current)
+                    {
+                        continue;
+                    }
+
+                    var index = i;
+                    var take = index == current ? needed : Math.Min(needed, asked[index] == 0 ? share : asked[index] * 2);
+                    var start = read[index].Count > 0 ? read[index][^1].RowKey : index == 0 ? after : null;
+                    asked[index] = take;
+                    fetches.Add(ReadSegmentAsync(operationId, filter, ranges, segment + index, start, take, cancellationToken)
+                        .ContinueWith(t =>
+                        {
+                            var (more, done) = t.GetAwaiter().GetResult();
+                            read[index].AddRange(more);
+                            complete[index] = done;
+                        }, cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+                }
+
+                await Task.WhenAll(fetches).ConfigureAwait(false);
+
+                // Take rows in order while the segment being taken is known: complete, or still holding rows not taken.
+                while (current < window && rows.Count < pageSize)
+                {
+                    var available = read[current].Count - taken;
+                    var count = Math.Min(available, pageSize - rows.Count);
+                    rows.AddRange(read[current].Skip(taken).Take(count).Select(e => StateEntities.ToRow(e, cutoffTicks)));
+                    taken += count;
+                    if (taken < read[current].Count || !complete[current])
+                    {
+                        break;
+                    }
+
+                    current++;
+                    taken = 0;
+                }
+            }
+
+            if (current < window)
+            {
+                // The page is full inside this segment: the next page resumes after the last row taken.
+                after = taken > 0 ? read[current][taken - 1].RowKey : current == 0 ? after : null;
+                segment += current;
+                break;
+            }
+
+            segment += window;
+            after = null;
         }
 
-        return (rows, next);
+        return (rows, segment < segments ? ContinuationTokens.Format(scope, segment, after) : null);
+    }
+
+    /// <summary>Up to <paramref name="take"/> index rows of one segment after the key <paramref name="after"/>; complete when the segment holds no more.</summary>
+    private async Task<(List<TableEntity> Rows, bool Complete)> ReadSegmentAsync(string operationId, SubTaskFilter filter,
+        IReadOnlyList<(string Start, string Stop)> ranges, int segment, string? after, int take, CancellationToken cancellationToken)
+    {
+        var partition = StorageKeys.TaskPartition(operationId, segment / ranges.Count);
+        var (start, stop) = ranges[segment % ranges.Count];
+        var query = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey ge {start} and RowKey lt {stop})");
+        if (after is not null)
+        {
+            query += " and " + TableClient.CreateQueryFilter($"RowKey gt {after}");
+        }
+
+        if (filter.ColumnCondition is { } condition)
+        {
+            query += " and " + condition;
+        }
+
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(query, Math.Min(take, MaxQueryPage), PageColumns, cancellationToken)
+                           .ConfigureAwait(false))
+        {
+            rows.Add(row);
+            if (rows.Count == take)
+            {
+                return (rows, false);
+            }
+        }
+
+        return (rows, true);
     }
 
     private async Task<Page<TableEntity>?> FirstPageAsync(string filter, string[] columns, int pageSize, string? tableToken,

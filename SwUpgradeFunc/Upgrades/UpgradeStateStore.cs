@@ -30,6 +30,7 @@ public sealed class UpgradeStateStore : IDisposable
     private readonly TaskDeletion _deletion;
     private readonly TimelineWrites _timelineWrites;
     private readonly TimelineQueries _timelines;
+    private readonly SettledBreakdowns _breakdowns;
 
     public UpgradeStateStore(TableServiceClient service, IOptions<UpgradesOptions> options, TimeProvider? time = null)
     {
@@ -45,6 +46,7 @@ public sealed class UpgradeStateStore : IDisposable
         _queries = new UpgradeStateQueries(table, _tableReady, tasks, settings, time ?? TimeProvider.System);
         _deletion = new TaskDeletion(table, tasks, _writer, time ?? TimeProvider.System);
         _timelines = new TimelineQueries(table, _tableReady, tasks, _queries, time ?? TimeProvider.System);
+        _breakdowns = new SettledBreakdowns(table, _tableReady, tasks);
         DefaultStalledAfter = TimeSpan.FromMinutes(settings.StalledAfterMinutes);
     }
 
@@ -159,6 +161,20 @@ public sealed class UpgradeStateStore : IDisposable
     {
         var timeline = await _timelines.GetTimelineAsync(operationId, interval, DefaultStalledAfter, cancellationToken).ConfigureAwait(false);
         return timeline is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : timeline;
+    }
+
+    /// <summary>The task's failed sub-tasks grouped by error code, most frequent first; null for an unknown task.</summary>
+    public async Task<FailureReasons?> GetFailureReasonsAsync(string operationId, CancellationToken cancellationToken)
+    {
+        var reasons = await _breakdowns.GetFailureReasonsAsync(operationId, cancellationToken).ConfigureAwait(false);
+        return reasons is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : reasons;
+    }
+
+    /// <summary>The task's settled sub-tasks per source version, most settled first; null for an unknown task.</summary>
+    public async Task<SourceVersions?> GetSourceVersionsAsync(string operationId, CancellationToken cancellationToken)
+    {
+        var versions = await _breakdowns.GetSourceVersionsAsync(operationId, cancellationToken).ConfigureAwait(false);
+        return versions is null || await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false) ? null : versions;
     }
 
     /// <summary>A duration as the API writes it (ISO 8601, e.g. PT1H).</summary>

@@ -71,7 +71,12 @@ public sealed record SubTaskPage(
     string? Phase,
     string StalledAfter,
     IReadOnlyList<SubTaskRow> SubTasks,
-    string? ContinuationToken);
+    string? ContinuationToken)
+{
+    /// <summary>The error code the list is filtered by; not written when none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ErrorCode { get; init; }
+}
 
 /// <summary>One sub-task of a device, with its history.</summary>
 public sealed record SubTaskDetail(

@@ -24,6 +24,8 @@ const string Usage = """
               1 to 6 operations), in bare upserts of the same run.
       push    The platform's view: the simulator pushes a fleet over HTTP (Kestrel on 127.0.0.1) to the receiver,
               paced at --rate (800/s), then unpaced; achieved rate, latency percentiles, every non-200.
+      insight Against Azurite: a page of phase=failed and of phase=stalled, the failure reasons and the source versions
+              of one task of --count sub-tasks (10,000), 1 % failed and 1 % stalled.
       all     queue, processor, progress and push, then cpu.
 
     Load options (queue, processor, push): --count N (10000), --concurrency N (32), --rounds N (3),
@@ -58,6 +60,8 @@ try
             return await TimelineSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "storage":
             return await StorageCostSuite.RunAsync(LoadSettings.Parse(rest), command);
+        case "insight":
+            return await InsightSuite.RunAsync(LoadSettings.Parse(rest), command);
         case "all":
             // The load suites first, before BenchmarkDotNet's in-process runner tunes this process: a run that did the CPU
             // suite first stalled in the queue suite (Azurite busy at 100%, the client idle). See docs/performance.md.

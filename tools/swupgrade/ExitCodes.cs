@@ -33,7 +33,7 @@ public static class ExitCodes
     /// <summary><c>reconcile</c>: the platform and the status API differ (without --repair), or some differences cannot be repaired.</summary>
     public const int DifferencesFound = 9;
 
-    /// <summary><c>reconcile</c>, <c>tasks delete</c>: the status API could not be read or refused the request.</summary>
+    /// <summary><c>reconcile</c>, <c>tasks</c>: the status API could not be read (or has no such task), or refused the request.</summary>
     public const int StatusApiFailed = 10;
 
     /// <summary>Cancelled (Ctrl+C).</summary>
@@ -44,5 +44,5 @@ public static class ExitCodes
         "0 done, 1 internal error, 2 bad arguments or settings, 3 credentials rejected, 4 TLS failure (server or client "
         + "certificate), 5 platform error (including still throttled after the retries), 6 platform unreachable, "
         + "7 simulate: pushes not answered 200, 8 simulate --verify: verification failed, 9 reconcile: differences found, "
-        + "10 reconcile or tasks delete: status API failed, 130 cancelled (Ctrl+C)";
+        + "10 reconcile, tasks: status API failed, 130 cancelled (Ctrl+C)";
 }

@@ -8,6 +8,8 @@
   var PAGE_SIZE = 50;
   var PHASES = ['downloading', 'downloaded', 'updating', 'idle', 'succeeded', 'failed', 'none'];
   var FILTERS = ['', 'downloading', 'downloaded', 'updating', 'idle', 'succeeded', 'failed', 'active', 'stalled'];
+  // The failure reasons and source versions read every failed (settled) row of the task: refreshed less often than the counts.
+  var INSIGHT_MS = 30000;
 
   var state = {
     route: null,
@@ -18,7 +20,8 @@
     lastSuccess: null,
     pages: [null], // continuation tokens of the pages seen so far; the last one is the page shown
     nodes: null, // the current view's parts that a refresh fills
-    timelineController: null // the task view's chart reads its answer on its own, beside the refresh loop
+    timelineController: null, // the task view's chart reads its answer on its own, beside the refresh loop
+    insightAt: null // when the task view's failure reasons and source versions were last read
   };
 
   function $(id) { return document.getElementById(id); }
@@ -77,16 +80,18 @@
       return {
         view: 'task', operationId: parts[1],
         phase: FILTERS.indexOf(phase) >= 0 ? phase : '',
-        stalledAfter: params.get('stalledAfter') || ''
+        stalledAfter: params.get('stalledAfter') || '',
+        errorCode: params.get('errorCode') || ''
       };
     }
     if (parts[0] === 'device' && parts[1]) { return { view: 'device', deviceId: parts[1] }; }
     return { view: 'list' };
   }
 
-  function taskHash(operationId, phase, stalledAfter) {
+  function taskHash(operationId, phase, stalledAfter, errorCode) {
     var params = new URLSearchParams();
     if (phase) { params.set('phase', phase); }
+    if (errorCode) { params.set('errorCode', errorCode); }
     if (stalledAfter) { params.set('stalledAfter', stalledAfter); }
     var query = params.toString();
     return '#/task/' + encodeURIComponent(operationId) + (query ? '?' + query : '');
@@ -150,14 +155,27 @@
     }
     var base = '/api/upgrades/' + encodeURIComponent(route.operationId);
     // Without a filter the task's own answer carries the first page of all its sub-tasks, so one request does.
-    if (!route.phase) {
-      return json(base + query({ pageSize: PAGE_SIZE, stalledAfter: route.stalledAfter, continuationToken: token }), signal)
-        .then(function (task) { return { task: task, page: task }; });
+    if (!route.phase && !route.errorCode) {
+      return withInsight(base, signal, json(base + query({ pageSize: PAGE_SIZE, stalledAfter: route.stalledAfter, continuationToken: token }), signal)
+        .then(function (task) { return { task: task, page: task }; }));
     }
-    return Promise.all([
+    return withInsight(base, signal, Promise.all([
       json(base + query({ pageSize: 1, stalledAfter: route.stalledAfter }), signal),
-      json(base + '/subtasks' + query({ phase: route.phase, pageSize: PAGE_SIZE, stalledAfter: route.stalledAfter, continuationToken: token }), signal)
-    ]).then(function (answers) { return { task: answers[0], page: answers[1] }; });
+      json(base + '/subtasks' + query({
+        phase: route.phase, errorCode: route.errorCode, pageSize: PAGE_SIZE, stalledAfter: route.stalledAfter, continuationToken: token
+      }), signal)
+    ]).then(function (answers) { return { task: answers[0], page: answers[1] }; }));
+  }
+
+  // Adds the failure reasons and source versions to a task view's data when they are due (data.insight stays unset otherwise).
+  function withInsight(base, signal, view) {
+    var due = state.insightAt === null || Date.now() - state.insightAt >= INSIGHT_MS;
+    var insight = !due ? Promise.resolve(null) : Promise.all([json(base + '/failures', signal), json(base + '/versions', signal)])
+      .then(function (answers) { return { failures: answers[0], versions: answers[1] }; });
+    return Promise.all([view, insight]).then(function (answers) {
+      if (answers[1]) { answers[0].insight = answers[1]; }
+      return answers[0];
+    });
   }
 
   // ---- the refresh loop: one request at a time, the next one planned only when the last one ended ----
@@ -483,21 +501,32 @@
       event.preventDefault();
       location.hash = taskHash(route.operationId, route.phase, stalledForm.elements.stalledAfter.value.trim());
     });
-    var csv = el('button', { type: 'button', id: 'csv', text: 'Download CSV' + (route.phase ? ' (' + route.phase + ')' : '') });
+    var csv = el('button', {
+      type: 'button', id: 'csv', text: 'Download CSV' + (route.phase ? ' (' + route.phase + (route.errorCode ? ', ' + route.errorCode : '') + ')' : '')
+    });
     csv.addEventListener('click', function () { downloadCsv(route, csv); });
     var remove = el('button', { type: 'button', id: 'delete-task', 'class': 'danger', text: 'Delete task' });
     remove.addEventListener('click', function () { deleteTask(route, remove); });
     var content = el('div', { id: 'subtasks' });
     var timeline = el('section', { 'class': 'timeline-section', 'aria-labelledby': 'timeline-title' },
       el('h2', { id: 'timeline-title', text: 'Settled over time' }), el('div', { id: 'timeline' }));
+    var insight = buildInsight();
+    var errorFilter = route.errorCode
+      ? el('p', { 'class': 'error-filter', 'data-error-code': route.errorCode }, 'Failed with error code ', el('strong', { text: route.errorCode }), ' · ',
+        el('a', { href: taskHash(route.operationId, 'failed', route.stalledAfter, ''), text: 'all failed' }))
+      : null;
     $('view').replaceChildren(
       el('nav', { 'class': 'crumbs', 'aria-label': 'Breadcrumb' }, all),
       heading('Task ' + route.operationId),
       summary,
+      insight,
       timeline,
       el('div', { 'class': 'filters' }, chips, stalledForm, csv, remove),
+      errorFilter,
       content);
-    return { summary: summary, chips: chips, content: content, stalledInput: stalledForm.elements.stalledAfter, timeline: timeline.lastChild };
+    return {
+      summary: summary, chips: chips, content: content, stalledInput: stalledForm.elements.stalledAfter, insight: insight, timeline: timeline.lastChild
+    };
   }
 
   function renderTask(route, data) {
@@ -529,6 +558,10 @@
       })));
     });
     fill(state.nodes.chips, chips);
+    if (data.insight) {
+      state.insightAt = Date.now();
+      renderInsight(route, data.insight);
+    }
 
     var page = data.page;
     var rows = (page.subTasks || []).map(function (sub) {
@@ -546,11 +579,78 @@
         cell('Versions', versions(sub)),
         cell('Last activity', timeEl(sub.lastUpdate)));
     });
-    var caption = 'Sub-tasks' + (route.phase ? ': ' + route.phase : '') + ', page ' + state.pages.length;
+    var caption = 'Sub-tasks' + (route.phase ? ': ' + route.phase : '') + (route.errorCode ? ', error code ' + route.errorCode : '') +
+      ', page ' + state.pages.length;
     fill(state.nodes.content, el('div', null,
       table(caption, ['Device', 'Sub-task', 'Phase', 'Last state', 'Result', 'Error code', 'Description', 'Versions', 'Last activity'],
         rows, 'No sub-task ' + (route.phase ? 'is ' + route.phase : 'yet') + '.'),
       pager(page, load)));
+  }
+
+  // ---- the task view's failure reasons and source versions (GET .../failures and .../versions) ----
+
+  function buildInsight() {
+    return el('div', { 'class': 'insight', id: 'insight' },
+      el('section', { 'class': 'insight-part', id: 'failure-reasons', 'aria-labelledby': 'reasons-title' },
+        el('h2', { id: 'reasons-title', text: 'Failure reasons' }), el('p', { 'class': 'empty', text: 'Loading…' })),
+      el('section', { 'class': 'insight-part', id: 'source-versions', 'aria-labelledby': 'versions-title' },
+        el('h2', { id: 'versions-title', text: 'Source versions' }), el('p', { 'class': 'empty', text: 'Loading…' })));
+  }
+
+  function renderInsight(route, insight) {
+    var reasons = $('failure-reasons');
+    var versionsPart = $('source-versions');
+    if (!reasons || !versionsPart) { return; }
+    reasons.replaceChildren(reasons.firstChild, reasonList(route, insight.failures));
+    versionsPart.replaceChildren(versionsPart.firstChild, versionTable(insight.versions));
+  }
+
+  function shareBar(share, className) {
+    var track = el('span', { 'class': 'share-track', 'aria-hidden': 'true' });
+    var fillPart = el('span', { 'class': 'share-fill ' + className });
+    fillPart.style.width = Math.max(0, Math.min(100, share * 100)) + '%';
+    track.append(fillPart);
+    return track;
+  }
+
+  function reasonList(route, failures) {
+    var list = failures.reasons || [];
+    if (list.length === 0) { return el('p', { 'class': 'empty', text: 'No sub-task has failed.' }); }
+    var items = el('ol', { 'class': 'reasons', 'aria-label': failures.failed + ' failed sub-tasks by error code' });
+    list.forEach(function (reason) {
+      var code = reason.errorCode;
+      var label = code === null ? el('span', { 'class': 'reason-code', text: '(no error code)' })
+        : el('a', { 'class': 'reason-code', href: taskHash(route.operationId, 'failed', route.stalledAfter, code), 'data-focus': 'reason:' + code, text: code });
+      items.append(el('li', { 'class': 'reason', 'data-error-code': code === null ? '' : code, 'data-count': String(reason.count) },
+        el('div', { 'class': 'reason-head' }, label,
+          el('span', { 'class': 'reason-count', text: reason.count + ' (' + (reason.share * 100).toFixed(1) + '%)' })),
+        shareBar(reason.share, 'phase-failed'),
+        el('div', { 'class': 'reason-detail' }, dash(reason.resultDesc),
+          el('span', { 'class': 'reason-devices', text: ' · e.g. ' + (reason.sampleDeviceIds || []).join(', ') }))));
+    });
+    if (failures.other) {
+      items.append(el('li', { 'class': 'reason reason-other', 'data-count': String(failures.other.count) },
+        el('div', { 'class': 'reason-head' }, el('span', { 'class': 'reason-code', text: failures.other.errorCodes + ' other error codes' }),
+          el('span', { 'class': 'reason-count', text: failures.other.count + ' (' + (failures.other.share * 100).toFixed(1) + '%)' })),
+        shareBar(failures.other.share, 'phase-failed')));
+    }
+    return items;
+  }
+
+  function versionTable(answer) {
+    var rows = (answer.versions || []).map(function (v) { return versionRow(dash(v.sourceVersion), v, v.sourceVersion || ''); });
+    if (answer.other) { rows.push(versionRow(answer.other.sourceVersions + ' other versions', answer.other, '*other')); }
+    return table('Settled sub-tasks by the version they upgraded from', ['Source version', 'Succeeded', 'Failed', 'Failed share'], rows,
+      'No sub-task has settled yet.');
+  }
+
+  function versionRow(name, counts, key) {
+    return el('tr', { 'data-version': key, 'data-succeeded': String(counts.succeeded), 'data-failed': String(counts.failed) },
+      cell('Source version', name),
+      cell('Succeeded', String(counts.succeeded)),
+      cell('Failed', String(counts.failed)),
+      cell('Failed share', el('span', { 'class': 'version-rate' }, shareBar(counts.failureRate, 'phase-failed'),
+        ' ' + (counts.failureRate * 100).toFixed(1) + '%')));
   }
 
   function versions(sub) {
@@ -561,11 +661,13 @@
   function downloadCsv(route, button) {
     button.disabled = true;
     var path = '/api/upgrades/' + encodeURIComponent(route.operationId) + '/subtasks.csv' +
-      query({ phase: route.phase, stalledAfter: route.stalledAfter });
+      query({ phase: route.phase, errorCode: route.errorCode, stalledAfter: route.stalledAfter });
     // The key goes in a header, so the file is fetched here and handed to the browser as a blob.
     api(path, undefined, 'text/csv').then(function (response) { return response.blob(); }).then(function (blob) {
       var url = URL.createObjectURL(blob);
-      var link = el('a', { href: url, download: route.operationId + '-' + (route.phase || 'all') + '.csv', hidden: true });
+      var link = el('a', {
+        href: url, download: route.operationId + '-' + (route.phase || 'all') + (route.errorCode ? '-' + route.errorCode : '') + '.csv', hidden: true
+      });
       document.body.append(link);
       link.click();
       link.remove();
@@ -650,6 +752,7 @@
   function showView() {
     state.route = parseRoute(location.hash);
     state.pages = [null];
+    state.insightAt = null;
     var route = state.route;
     state.nodes = route.view === 'list' ? buildList() : route.view === 'device' ? buildDevice(route) : buildTask(route);
     document.title = (route.view === 'list' ? 'Upgrade tasks' : route.view === 'device' ? 'Device ' + route.deviceId : 'Task ' + route.operationId) +

@@ -76,23 +76,7 @@ public static class ReconcileCommand
             throw new UsageException("Missing --operation-id: the upgrade task to reconcile.");
         }
 
-        if (string.IsNullOrWhiteSpace(statusUrl))
-        {
-            throw new UsageException($"Missing the status API URL (--status-url or {StatusUrlEnv}), e.g. https://myapp.azurewebsites.net.");
-        }
-
-        if (!Uri.TryCreate(statusUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new UsageException($"--status-url '{statusUrl}' is not an absolute https URL.");
-        }
-
-        if (uri.Scheme == Uri.UriSchemeHttp && !TargetPolicy.IsLoopback(uri))
-        {
-            throw new UsageException($"--status-url '{statusUrl}' uses http: the function key would travel unencrypted. Use https (http is accepted for localhost only).");
-        }
-
-        var text = uri.GetLeftPart(UriPartial.Path);
-        return new Uri(text.EndsWith('/') ? text : text + "/");
+        return StatusApiAddress.Parse(statusUrl, StatusUrlEnv);
     }
 
     private sealed record ReconcileRequest(string OperationId, Uri StatusBase, string? FunctionKey, string AppId, bool Repair, bool Json);

@@ -2,25 +2,34 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SwUpgrade.Cli.Commands;
 using SwUpgrade.Cli.Reconciliation;
 using SwUpgrade.Cli.Simulation;
 
 namespace SwUpgrade.Cli.Tasks;
 
-/// <summary><c>swupgrade tasks delete</c>: deletes an upgrade task through the status API, repeating the bounded call until it is done.</summary>
+/// <summary><c>swupgrade tasks ...</c>: reads and deletes upgrade tasks through the app's status API (no platform credentials needed).</summary>
 public static class TasksCommand
 {
-    /// <summary>Calls at most; a task of 100,000 devices takes about 75 (4,000 rows each) plus the settle time.</summary>
-    public const int MaxCalls = 10_000;
+    /// <summary>The longest wait for one answer of the status API.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
 
     public static Command Create(CliContext context, GlobalOptions global)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(global);
+        var command = new Command("tasks", "Read and delete the upgrade tasks recorded by the function app, through its status API.");
+        command.Subcommands.Add(CreateFailures(context, global));
+        command.Subcommands.Add(TaskDeleteCommand.Create(context, global));
+        return command;
+    }
+
+    private static Command CreateFailures(CliContext context, GlobalOptions global)
+    {
         var operationId = new Option<string?>("--operation-id")
         {
-            Description = "The upgrade task to delete.",
+            Description = "The upgrade task's operationId.",
             HelpName = "OP",
         };
         var statusUrl = new Option<string?>("--status-url")
@@ -33,157 +42,162 @@ public static class TasksCommand
             Description = $"Function key for the status API (env {SimulateCommand.FunctionKeyEnv}).",
             HelpName = "KEY",
         };
-        var delete = new Command("delete",
-            "Delete an upgrade task and everything recorded under it (DELETE /api/upgrades/{operationId}), calling again until "
-            + $"it is done and printing the rows removed. Exit codes: 0 deleted (or already deleted), {ExitCodes.BadArguments} bad "
-            + $"arguments, {ExitCodes.StatusApiFailed} status API failed or the task is unknown.")
+        var command = new Command("failures",
+            "List why an upgrade task's sub-tasks failed: the failed sub-tasks grouped by error code, most frequent first, with "
+            + $"counts, share of the failed, the most common description and sample devices. Exit codes: 0 listed, "
+            + $"{ExitCodes.BadArguments} bad arguments, {ExitCodes.StatusApiFailed} status API failed or task unknown.")
         {
-            operationId, statusUrl, functionKey,
+            operationId, statusUrl, functionKey, global.Json,
         };
-        delete.SetAction(async (parse, ct) =>
-        {
-            var op = parse.GetValue(operationId);
-            var url = parse.GetValue(statusUrl) ?? context.Env(ReconcileCommand.StatusUrlEnv);
-            var key = parse.GetValue(functionKey) ?? context.Env(SimulateCommand.FunctionKeyEnv);
-            Uri statusBase;
-            try
-            {
-                statusBase = Validate(op, url);
-            }
-            catch (UsageException e)
-            {
-                await context.Stderr.WriteLineAsync("swupgrade: error: " + e.Message).ConfigureAwait(false);
-                return ExitCodes.BadArguments;
-            }
-
-            try
-            {
-                return await DeleteAsync(context, statusBase, key, op!, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                await context.Stderr.WriteLineAsync("swupgrade: cancelled; run the command again to finish the deletion.").ConfigureAwait(false);
-                return ExitCodes.Cancelled;
-            }
-            catch (HttpRequestException e)
-            {
-                await context.Stderr.WriteLineAsync($"swupgrade: error: the status API at {statusBase} could not be reached: {e.Message}")
-                    .ConfigureAwait(false);
-                return ExitCodes.StatusApiFailed;
-            }
-        });
-        return new Command("tasks", "Manage the upgrade tasks recorded by the app.") { delete };
+        command.SetAction((parse, ct) => RunFailuresAsync(context, parse.GetValue(operationId),
+            parse.GetValue(statusUrl) ?? context.Env(ReconcileCommand.StatusUrlEnv),
+            parse.GetValue(functionKey) ?? context.Env(SimulateCommand.FunctionKeyEnv), parse.GetValue(global.Json), ct));
+        return command;
     }
 
-    private static Uri Validate(string? operationId, string? statusUrl)
-    {
-        if (string.IsNullOrWhiteSpace(operationId))
-        {
-            throw new UsageException("Missing --operation-id: the upgrade task to delete.");
-        }
-
-        if (operationId.Length > 256)
-        {
-            throw new UsageException("--operation-id is longer than 256 characters: no push can carry such an id.");
-        }
-
-        if (string.IsNullOrWhiteSpace(statusUrl))
-        {
-            throw new UsageException($"Missing the status API URL (--status-url or {ReconcileCommand.StatusUrlEnv}), e.g. https://myapp.azurewebsites.net.");
-        }
-
-        if (!Uri.TryCreate(statusUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new UsageException($"--status-url '{statusUrl}' is not an absolute https URL.");
-        }
-
-        if (uri.Scheme == Uri.UriSchemeHttp && !TargetPolicy.IsLoopback(uri))
-        {
-            throw new UsageException($"--status-url '{statusUrl}' uses http: the function key would travel unencrypted. Use https (http is accepted for localhost only).");
-        }
-
-        var text = uri.GetLeftPart(UriPartial.Path);
-        return new Uri(text.EndsWith('/') ? text : text + "/");
-    }
-
-    private static async Task<int> DeleteAsync(CliContext context, Uri statusBase, string? functionKey, string operationId, CancellationToken ct)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(100) };
-        // '/' is sent as %2F, as the page does; the route takes it back.
-        var target = new Uri(statusBase, "api/upgrades/" + Uri.EscapeDataString(operationId));
-        var total = 0;
-        for (var call = 1; call <= MaxCalls; call++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, target);
-            if (!string.IsNullOrEmpty(functionKey))
-            {
-                request.Headers.Add("x-functions-key", functionKey);
-            }
-
-            using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.NoContent:
-                    await context.Stdout.WriteLineAsync($"Task {operationId} deleted ({total} rows removed by this run).").ConfigureAwait(false);
-                    return ExitCodes.Ok;
-                case HttpStatusCode.Accepted:
-                    var deleted = DeletedRows(body);
-                    total += deleted;
-                    await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"Deleting {operationId}: {deleted} rows removed ({total} so far)...")).ConfigureAwait(false);
-                    var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-                    await Task.Delay(wait, context.TimeProvider, ct).ConfigureAwait(false);
-                    break;
-                case HttpStatusCode.NotFound:
-                    await context.Stderr.WriteLineAsync($"swupgrade: error: no task with --operation-id '{operationId}' is recorded by the app (404).")
-                        .ConfigureAwait(false);
-                    return ExitCodes.StatusApiFailed;
-                case HttpStatusCode.BadRequest:
-                    await context.Stderr.WriteLineAsync($"swupgrade: error: the app refused --operation-id '{operationId}'{Detail(body)}.")
-                        .ConfigureAwait(false);
-                    return ExitCodes.BadArguments;
-                case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                    await context.Stderr.WriteLineAsync(
-                        $"swupgrade: error: the status API refused the function key ({(int)response.StatusCode}); check {ReconcileCommand.FunctionKeyFlag} or {SimulateCommand.FunctionKeyEnv}.")
-                        .ConfigureAwait(false);
-                    return ExitCodes.StatusApiFailed;
-                default:
-                    await context.Stderr.WriteLineAsync(
-                        $"swupgrade: error: the status API answered {(int)response.StatusCode}{Detail(body)}; {total} rows were removed, run the command again to go on.")
-                        .ConfigureAwait(false);
-                    return ExitCodes.StatusApiFailed;
-            }
-        }
-
-        await context.Stderr.WriteLineAsync($"swupgrade: error: the task is still not deleted after {MaxCalls} calls; run the command again to go on.")
-            .ConfigureAwait(false);
-        return ExitCodes.StatusApiFailed;
-    }
-
-    private static int DeletedRows(string body)
+    private static async Task<int> RunFailuresAsync(CliContext context, string? operationId, string? statusUrl, string? functionKey, bool json,
+        CancellationToken cancellationToken)
     {
         try
         {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("deletedRows", out var rows) && rows.TryGetInt32(out var n) ? n : 0;
+            if (string.IsNullOrWhiteSpace(operationId))
+            {
+                throw new UsageException("Missing --operation-id: the upgrade task whose failures to list.");
+            }
+
+            var statusBase = StatusApiAddress.Parse(statusUrl, ReconcileCommand.StatusUrlEnv);
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var answer = await GetAsync(http, statusBase, functionKey, $"api/upgrades/{Uri.EscapeDataString(operationId)}/failures", operationId,
+                cancellationToken).ConfigureAwait(false);
+            if (json)
+            {
+                var output = new JsonObject { ["ok"] = true };
+                foreach (var (name, value) in answer)
+                {
+                    output[name] = value?.DeepClone();
+                }
+
+                await context.Stdout.WriteLineAsync(output.ToJsonString(CommandRunner.JsonOutput)).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteFailuresAsync(context.Stdout, answer).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
         }
-        catch (JsonException)
+        catch (UsageException e)
         {
-            return 0;
+            return await FailAsync(context, json, ExitCodes.BadArguments, "bad-arguments", e.Message).ConfigureAwait(false);
+        }
+        catch (StatusApiException e)
+        {
+            return await FailAsync(context, json, ExitCodes.StatusApiFailed, "status-api-failed", e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await context.Stderr.WriteLineAsync("swupgrade: cancelled.").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
         }
     }
 
-    private static string Detail(string body)
+    private static async Task WriteFailuresAsync(TextWriter output, JsonObject answer)
     {
+        var failed = answer["failed"]?.GetValue<int>() ?? 0;
+        var reasons = answer["reasons"]?.AsArray() ?? [];
+        var other = answer["other"] as JsonObject;
+        var codes = reasons.Count + (other?["errorCodes"]?.GetValue<int>() ?? 0);
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Upgrade task {answer["operationId"]}: {failed} failed sub-task(s), {codes} error code(s).")).ConfigureAwait(false);
+        if (failed == 0)
+        {
+            return;
+        }
+
+        CommandRunner.WriteTable(
+            output,
+            ["ERROR CODE", "FAILED", "SHARE", "DESCRIPTION", "SAMPLE DEVICES"],
+            reasons.Select(r => (IReadOnlyList<string?>)
+            [
+                r!["errorCode"]?.GetValue<string>() ?? "(none)",
+                r["count"]!.GetValue<int>().ToString(CultureInfo.InvariantCulture),
+                Percent(r["share"]!.GetValue<double>()),
+                r["resultDesc"]?.GetValue<string>(),
+                string.Join(", ", r["sampleDeviceIds"]!.AsArray().Select(d => d!.GetValue<string>())),
+            ]));
+        if (other is not null)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Other: {other["errorCodes"]} more error code(s) with {other["count"]} failed sub-task(s) ({Percent(other["share"]!.GetValue<double>())}).")).ConfigureAwait(false);
+        }
+    }
+
+    private static string Percent(double share) => (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>One JSON answer of the status API; its 404 for an unknown task, and every other failure, as a message naming the cause.</summary>
+    private static async Task<JsonObject> GetAsync(HttpClient http, Uri statusBase, string? functionKey, string route, string operationId,
+        CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(statusBase, route));
+        if (!string.IsNullOrEmpty(functionKey))
+        {
+            request.Headers.Add("x-functions-key", functionKey);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        var where = $"GET {request.RequestUri!.GetLeftPart(UriPartial.Path)}";
         try
         {
-            using var problem = JsonDocument.Parse(body);
-            return problem.RootElement.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String ? ": " + detail.GetString() : "";
+            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new StatusApiException(body.Contains(StatusVerifier.UnknownOperationProblemType, StringComparison.Ordinal)
+                    ? $"The status API has no upgrade task '{operationId}': no push was recorded for it."
+                    : $"The status API answered 404 for {where}: is --status-url the function app's base URL (e.g. https://myapp.azurewebsites.net, without /api)?");
+            }
+
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
+                    $"The status API refused the function key ({(int)response.StatusCode} for {where}): pass a key of the function app with {ReconcileCommand.FunctionKeyFlag} or {SimulateCommand.FunctionKeyEnv}."));
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new StatusApiException(string.Create(CultureInfo.InvariantCulture, $"The status API answered {(int)response.StatusCode} for {where}."));
+            }
+
+            return JsonNode.Parse(body) as JsonObject
+                   ?? throw new StatusApiException($"The status API's answer to {where} is not a JSON object: check --status-url.");
         }
-        catch (JsonException)
+        catch (HttpRequestException e)
         {
-            return "";
+            throw new StatusApiException($"The status API could not be reached ({where}: {e.Message.TrimEnd('.')}): is the function app running there? Check --status-url.", e);
         }
+        catch (JsonException e)
+        {
+            throw new StatusApiException($"The status API's answer to {where} is not the expected JSON: check --status-url.", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StatusApiException(string.Create(CultureInfo.InvariantCulture, $"The status API did not answer {where} within {RequestTimeout.TotalSeconds:0} s."), e);
+        }
+    }
+
+    private static async Task<int> FailAsync(CliContext context, bool json, int exitCode, string kind, string message)
+    {
+        await context.Stderr.WriteLineAsync("swupgrade: error: " + message).ConfigureAwait(false);
+        if (json)
+        {
+            await context.Stdout.WriteLineAsync(new JsonObject
+            {
+                ["ok"] = false,
+                ["error"] = new JsonObject { ["kind"] = kind, ["exitCode"] = exitCode, ["message"] = message },
+            }.ToJsonString(CommandRunner.JsonOutput)).ConfigureAwait(false);
+        }
+
+        return exitCode;
     }
 }

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+
+namespace SwUpgradeFunc.Tests.Dashboard;
+
+/// <summary>
+/// The task view's failure reasons and source versions in a real headless Chromium, against the API's own answers for
+/// the fleet of <see cref="DashboardBrowser"/>, wide and phone-sized.
+/// </summary>
+[Collection(DashboardBrowserCollection.Name)]
+public sealed class DashboardInsightTests(DashboardBrowser browser)
+{
+    private const string FleetTask = DashboardBrowser.FleetTask;
+
+    private ChromeDriver Driver => browser.Driver;
+
+    private static IDisposable? SizeFor(DashboardBrowser browser, int width) => width == 1280 ? null : browser.Viewport(width, 844);
+
+    [Theory]
+    [InlineData(1280)]
+    [InlineData(390)]
+    public async Task TaskView_ShowsTheFailureReasonsAndSourceVersions_WithTheApisNumbers(int width)
+    {
+        using var failures = await browser.Api($"/api/upgrades/{FleetTask}/failures");
+        using var versions = await browser.Api($"/api/upgrades/{FleetTask}/versions");
+        var expectedReasons = failures.RootElement.GetProperty("reasons").EnumerateArray()
+            .Select(r => (r.GetProperty("errorCode").GetString() ?? "", r.GetProperty("count").GetInt32(),
+                r.GetProperty("share").GetDouble(), r.GetProperty("resultDesc").GetString()))
+            .ToList();
+        var expectedVersions = versions.RootElement.GetProperty("versions").EnumerateArray()
+            .Select(v => (v.GetProperty("sourceVersion").GetString() ?? "", v.GetProperty("succeeded").GetInt32(), v.GetProperty("failed").GetInt32()))
+            .ToList();
+
+        using (SizeFor(browser, width))
+        using (browser.ScreenshotWhenDone($"{nameof(TaskView_ShowsTheFailureReasonsAndSourceVersions_WithTheApisNumbers)}-{width}"))
+        {
+            browser.Open($"#/task/{FleetTask}");
+            DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector("#failure-reasons li.reason")).Count > 0, "the failure reasons");
+            DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector("#source-versions tbody tr")).Count > 0, "the source versions");
+
+            var reasons = Driver.FindElements(By.CssSelector("#failure-reasons li.reason"));
+            Assert.Equal(3, expectedReasons.Count);
+            Assert.Equal(expectedReasons.Select(r => (r.Item1, r.Item2)),
+                reasons.Select(li => (li.GetAttribute("data-error-code")!, int.Parse(li.GetAttribute("data-count")!, CultureInfo.InvariantCulture))));
+            for (var i = 0; i < reasons.Count; i++)
+            {
+                var (code, count, share, description) = expectedReasons[i];
+                Assert.Equal(code, reasons[i].FindElement(By.CssSelector("a.reason-code")).Text);
+                Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{count} ({share * 100:F1}%)"), reasons[i].FindElement(By.CssSelector(".reason-count")).Text);
+                Assert.StartsWith(description!, reasons[i].FindElement(By.CssSelector(".reason-detail")).Text, StringComparison.Ordinal);
+                var bar = reasons[i].FindElement(By.CssSelector(".share-fill")).GetAttribute("style");
+                Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"width: {share * 100:0.##}"), bar, StringComparison.Ordinal);
+            }
+
+            var rows = Driver.FindElements(By.CssSelector("#source-versions tbody tr"));
+            Assert.Equal(expectedVersions, rows.Select(tr => (tr.GetAttribute("data-version")!,
+                int.Parse(tr.GetAttribute("data-succeeded")!, CultureInfo.InvariantCulture), int.Parse(tr.GetAttribute("data-failed")!, CultureInfo.InvariantCulture))));
+            Assert.Contains("2.3.9", rows[0].Text, StringComparison.Ordinal);
+
+            var widths = (IReadOnlyCollection<object?>)Driver.ExecuteScript("return [document.documentElement.scrollWidth, window.innerWidth];")!;
+            var (scrollWidth, viewportWidth) = (Convert.ToInt64(widths.First(), CultureInfo.InvariantCulture), Convert.ToInt64(widths.Last(), CultureInfo.InvariantCulture));
+            Assert.Equal(width, viewportWidth);
+            Assert.True(scrollWidth <= viewportWidth, $"{scrollWidth} px of content in a {viewportWidth} px viewport");
+        }
+    }
+
+    [Fact]
+    public async Task AFailureReason_OpensTheSubTasksFailedWithItsErrorCode()
+    {
+        using var failures = await browser.Api($"/api/upgrades/{FleetTask}/failures");
+        var code = failures.RootElement.GetProperty("reasons")[0].GetProperty("errorCode").GetString()!;
+        using var listed = await browser.Api($"/api/upgrades/{FleetTask}/subtasks?errorCode={code}");
+        var devices = listed.RootElement.GetProperty("subTasks").EnumerateArray().Select(r => r.GetProperty("deviceId").GetString()).Order(StringComparer.Ordinal).ToList();
+
+        using (browser.ScreenshotWhenDone(nameof(AFailureReason_OpensTheSubTasksFailedWithItsErrorCode)))
+        {
+            browser.Open($"#/task/{FleetTask}");
+            var link = DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector("#failure-reasons a.reason-code")).FirstOrDefault(), "a reason's link")!;
+            Assert.Equal(code, link.Text);
+            link.Click();
+            DashboardBrowser.WaitFor(() => Driver.Url.Contains("errorCode=" + code, StringComparison.Ordinal) &&
+                                           Driver.FindElements(By.CssSelector(".error-filter")).Count == 1 &&
+                                           Driver.FindElements(By.CssSelector("#subtasks tbody tr")).Count == devices.Count, "the list filtered by the code");
+
+            var rows = Driver.FindElements(By.CssSelector("#subtasks tbody tr"));
+            Assert.Equal(devices, rows.Select(r => r.GetAttribute("data-device")).Order(StringComparer.Ordinal));
+            Assert.All(rows, r => Assert.Equal("failed", r.GetAttribute("data-phase")));
+            Assert.All(rows, r => Assert.Contains(code, r.Text, StringComparison.Ordinal));
+            Assert.Equal(2, devices.Count);
+        }
+    }
+}
