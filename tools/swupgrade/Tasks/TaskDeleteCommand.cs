@@ -18,21 +18,7 @@ public static class TaskDeleteCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(global);
-        var operationId = new Option<string?>("--operation-id")
-        {
-            Description = "The upgrade task to delete.",
-            HelpName = "OP",
-        };
-        var statusUrl = new Option<string?>("--status-url")
-        {
-            Description = $"The function app's base URL, e.g. https://myapp.azurewebsites.net (env {ReconcileCommand.StatusUrlEnv}); http only for localhost.",
-            HelpName = "URL",
-        };
-        var functionKey = new Option<string?>(ReconcileCommand.FunctionKeyFlag)
-        {
-            Description = $"Function key for the status API (env {SimulateCommand.FunctionKeyEnv}).",
-            HelpName = "KEY",
-        };
+        var (operationId, statusUrl, functionKey) = TasksCommand.StatusApiOptions("The upgrade task to delete.");
         var delete = new Command("delete",
             "Delete an upgrade task and everything recorded under it (DELETE /api/upgrades/{operationId}), calling again until "
             + $"it is done and printing the rows removed. Exit codes: 0 deleted (or already deleted), {ExitCodes.BadArguments} bad "
@@ -87,23 +73,7 @@ public static class TaskDeleteCommand
             throw new UsageException("--operation-id is longer than 256 characters: no push can carry such an id.");
         }
 
-        if (string.IsNullOrWhiteSpace(statusUrl))
-        {
-            throw new UsageException($"Missing the status API URL (--status-url or {ReconcileCommand.StatusUrlEnv}), e.g. https://myapp.azurewebsites.net.");
-        }
-
-        if (!Uri.TryCreate(statusUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new UsageException($"--status-url '{statusUrl}' is not an absolute https URL.");
-        }
-
-        if (uri.Scheme == Uri.UriSchemeHttp && !TargetPolicy.IsLoopback(uri))
-        {
-            throw new UsageException($"--status-url '{statusUrl}' uses http: the function key would travel unencrypted. Use https (http is accepted for localhost only).");
-        }
-
-        var text = uri.GetLeftPart(UriPartial.Path);
-        return new Uri(text.EndsWith('/') ? text : text + "/");
+        return StatusApiAddress.Parse(statusUrl, ReconcileCommand.StatusUrlEnv);
     }
 
     private static async Task<int> DeleteAsync(CliContext context, Uri statusBase, string? functionKey, string operationId, CancellationToken ct)

@@ -25,23 +25,25 @@ public static class TasksCommand
         return command;
     }
 
-    private static Command CreateFailures(CliContext context, GlobalOptions global)
-    {
-        var operationId = new Option<string?>("--operation-id")
-        {
-            Description = "The upgrade task's operationId.",
-            HelpName = "OP",
-        };
-        var statusUrl = new Option<string?>("--status-url")
+    /// <summary>The options every <c>tasks</c> subcommand takes: which task, and where and how to reach the status API.</summary>
+    internal static (Option<string?> OperationId, Option<string?> StatusUrl, Option<string?> FunctionKey) StatusApiOptions(string operationIdHelp) =>
+    (
+        new Option<string?>("--operation-id") { Description = operationIdHelp, HelpName = "OP" },
+        new Option<string?>("--status-url")
         {
             Description = $"The function app's base URL, e.g. https://myapp.azurewebsites.net (env {ReconcileCommand.StatusUrlEnv}); http only for localhost.",
             HelpName = "URL",
-        };
-        var functionKey = new Option<string?>(ReconcileCommand.FunctionKeyFlag)
+        },
+        new Option<string?>(ReconcileCommand.FunctionKeyFlag)
         {
             Description = $"Function key for the status API (env {SimulateCommand.FunctionKeyEnv}).",
             HelpName = "KEY",
-        };
+        }
+    );
+
+    private static Command CreateFailures(CliContext context, GlobalOptions global)
+    {
+        var (operationId, statusUrl, functionKey) = StatusApiOptions("The upgrade task's operationId.");
         var command = new Command("failures",
             "List why an upgrade task's sub-tasks failed: the failed sub-tasks grouped by error code, most frequent first, with "
             + $"counts, share of the failed, the most common description and sample devices. Exit codes: 0 listed, "
