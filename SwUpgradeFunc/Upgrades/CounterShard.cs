@@ -36,7 +36,7 @@ internal static class VersionCounting
 
     /// <summary>
     /// Versions one counter row names; the settles of any further version count in its <c>OtherVersions*</c> columns. 40
-    /// versions of the longest accepted (256 characters, at most 1,024 UTF-8 bytes) stay within a binary column's 64 KiB.
+    /// versions of the longest accepted (256 UTF-16 characters, at most 768 UTF-8 bytes) stay within a binary column's 64 KiB.
     /// </summary>
     public const int MaxVersionsPerShard = 40;
 
