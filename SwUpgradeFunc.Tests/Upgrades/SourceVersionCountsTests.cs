@@ -153,7 +153,7 @@ public sealed class SourceVersionCountsTests
             sourceVersion: i % 2 == 0 ? "1.0.0" : "1.1.0")).ToList();
         var table = new TableClient(AzuriteServer.ConnectionString, _table);
         await SeededTask.WriteAsync(table, op, states);
-        await ForgetVersionsAsync(table, op); // the rows as the version before per-version counts left them
+        await EarlierVersionRows.ForgetSourceVersionsAsync(table, op); // the rows as the version before per-version counts left them
 
         using var store = Store();
         var before = (await store.GetSourceVersionsAsync(op, CancellationToken.None))!;
@@ -199,23 +199,6 @@ public sealed class SourceVersionCountsTests
 
         Assert.Equal(settled, answer.Versions.Sum(v => v.Succeeded + v.Failed));
         return (transport.Requests.Count, transport.RowsQueried - rowsBefore);
-    }
-
-    /// <summary>Drops the per-version counts and marks, leaving the rows as written before versions were counted.</summary>
-    private static async Task ForgetVersionsAsync(TableClient table, string operationId)
-    {
-        for (var b = 0; b < StorageKeys.Buckets; b++)
-        {
-            var partition = StorageKeys.TaskPartition(operationId, b);
-            await foreach (var row in table.QueryAsync<TableEntity>($"PartitionKey eq '{partition}'"))
-            {
-                if (row.Remove(VersionCounting.CountedColumn) | row.Remove("SettledByVersion") | row.Remove("OtherVersionsSucceeded")
-                    | row.Remove("OtherVersionsFailed"))
-                {
-                    await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
-                }
-            }
-        }
     }
 
     private async Task<List<(string Sub, string Version, bool Succeeded)>> SettledRowsAsync(string operationId)
