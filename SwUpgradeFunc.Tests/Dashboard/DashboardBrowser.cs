@@ -32,6 +32,9 @@ public sealed class DashboardBrowser : IAsyncLifetime
     public static readonly Size Wide = new(1280, 900);
 
     private readonly string _queueName = AzuriteServer.NewName("dash-");
+
+    /// <summary>The host's table, for a test that leaves rows as an earlier version wrote them.</summary>
+    public string TableName { get; } = AzuriteServer.NewName("dash");
     private QueueTriggerDriver _trigger = null!;
 
     public FunctionsTestHost Host { get; private set; } = null!;
@@ -89,7 +92,7 @@ public sealed class DashboardBrowser : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, _queueName);
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("dash");
+        settings["Upgrades:TableName"] = TableName;
         Host = await FunctionsTestHost.StartAsync(settings);
         _trigger = new QueueTriggerDriver(AzuriteServer.ConnectionString, _queueName);
         Driver = SystemChromium.Start(Wide);

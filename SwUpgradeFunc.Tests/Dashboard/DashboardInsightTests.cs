@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure.Data.Tables;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
+using SwUpgradeFunc.Tests.TestSupport;
 
 namespace SwUpgradeFunc.Tests.Dashboard;
 
@@ -90,5 +92,43 @@ public sealed class DashboardInsightTests(DashboardBrowser browser)
             Assert.All(rows, r => Assert.Contains(code, r.Text, StringComparison.Ordinal));
             Assert.Equal(2, devices.Count);
         }
+    }
+
+    [Fact]
+    public async Task SourceVersions_SayHowManySettlesAreNotCountedByVersion_ForRowsOfAnEarlierVersion()
+    {
+        const string task = "op-2026-10-before-versions";
+        await browser.Push(Enumerable.Range(1, 3).SelectMany(n => new[]
+        {
+            Pushes.SwState("downloading", $"old-{n}", task, $"sub-old-{n}"),
+            Pushes.SwResult(n == 1 ? "FAIL" : "SUCCESS", $"old-{n}", task, $"sub-old-{n}"),
+        }));
+        await EarlierVersionRows.ForgetSourceVersionsAsync(new TableClient(AzuriteServer.ConnectionString, browser.TableName), task);
+        using var versions = await browser.Api($"/api/upgrades/{task}/versions");
+        Assert.Equal((3, 3), (versions.RootElement.GetProperty("settled").GetInt32(), versions.RootElement.GetProperty("uncounted").GetInt32()));
+
+        using (browser.ScreenshotWhenDone(nameof(SourceVersions_SayHowManySettlesAreNotCountedByVersion_ForRowsOfAnEarlierVersion)))
+        {
+            browser.Open($"#/task/{task}");
+            var note = DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector("#source-versions .versions-uncounted")).FirstOrDefault(),
+                "the note on uncounted settles")!;
+
+            Assert.Equal("3", note.GetAttribute("data-uncounted"));
+            Assert.StartsWith("3 of the 3 settled sub-tasks settled before source versions were counted", note.Text, StringComparison.Ordinal);
+            Assert.Contains("No settled sub-task is counted by source version yet.", Driver.FindElement(By.Id("source-versions")).Text,
+                StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task SourceVersions_ShowNoNote_WhenEverySettleIsCountedByVersion()
+    {
+        using var versions = await browser.Api($"/api/upgrades/{FleetTask}/versions");
+        Assert.Equal(0, versions.RootElement.GetProperty("uncounted").GetInt32());
+
+        browser.Open($"#/task/{FleetTask}");
+        DashboardBrowser.WaitFor(() => Driver.FindElements(By.CssSelector("#source-versions tbody tr")).Count > 0, "the source versions");
+
+        Assert.Empty(Driver.FindElements(By.CssSelector("#source-versions .versions-uncounted")));
     }
 }

@@ -87,6 +87,7 @@ public sealed class UpgradeInsightApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, status);
         using var json = JsonDocument.Parse(body);
         Assert.Equal(8, json.RootElement.GetProperty("settled").GetInt32());
+        Assert.Equal(0, json.RootElement.GetProperty("uncounted").GetInt32());
         var versions = json.RootElement.GetProperty("versions").EnumerateArray()
             .Select(v => (v.GetProperty("sourceVersion").GetString(), v.GetProperty("succeeded").GetInt32(), v.GetProperty("failed").GetInt32(),
                 v.GetProperty("failureRate").GetDouble()));

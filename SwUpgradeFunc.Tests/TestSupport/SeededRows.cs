@@ -33,6 +33,7 @@ internal static class SeededRows
             var entity = StateEntities.ToEntity(state, partition, StorageKeys.SubTaskRow(state.SubOperationId));
             entity[StateEntities.IndexKeyColumn] = indexRow;
             entity[TimelineCounting.CountedColumn] = true;
+            entity[VersionCounting.CountedColumn] = true;
             var changes = state.History.Where(h => h.NotifyType != MessageTypes.Reconciliation)
                 .Select(h => (Minute: CountedState.MinuteOf(h.ReceivedAt), Counts: new MinuteCounts(0, 0, 1)))
                 .Concat(TimelineCounting.SettleOf(state) is { } settle ? [settle] : []);

@@ -130,4 +130,77 @@ public class CounterShardTests
         Assert.Equal(new CountedState("none", true, CountedState.MinuteOf(lastUpdate)), CountedState.Of(unknown));
         Assert.Equal(lastUpdate.UtcTicks / TimeSpan.TicksPerMinute, CountedState.MinuteOf(lastUpdate));
     }
+
+    private static CountedState SettledAt(string phase, string version) => new(phase, Active: false, Minute, version);
+
+    [Fact]
+    public void Versions_AreMovedWithTheOutcome_AndAVersionAtZeroDisappears()
+    {
+        var shard = new CounterShard();
+        shard.Move(null, SettledAt("failed", "1.0"));
+        shard.Move(null, SettledAt("succeeded", "1.0"));
+        shard.Move(null, SettledAt("succeeded", ""));
+
+        Assert.True(shard.Move(SettledAt("failed", "1.0"), SettledAt("succeeded", "1.0"))); // a reconciliation changed the outcome
+        Assert.True(shard.Move(SettledAt("succeeded", ""), Unsettled("updating", Minute))); // back to upgrading: no version any more
+
+        Assert.Equal(new Dictionary<string, VersionCounts> { ["1.0"] = new(2, 0) }, shard.Versions);
+        Assert.Equal(default, shard.OtherVersions);
+    }
+
+    [Fact]
+    public void Versions_BeyondTheBound_CountInOther_AndEachRemovalFindsItsSettle()
+    {
+        var shard = new CounterShard();
+        var max = VersionCounting.MaxVersionsPerShard;
+        for (var v = 0; v < max + 5; v++)
+        {
+            shard.Move(null, SettledAt("succeeded", $"v{v:D2}"));
+        }
+
+        Assert.Equal(max, shard.Versions.Count);
+        Assert.Equal(new VersionCounts(5, 0), shard.OtherVersions);
+
+        // v00 falls to zero while others are counted beyond the bound: it keeps its place, so v40 (counted in other) is
+        // never named and its removal takes it from other, where it was added.
+        shard.Move(SettledAt("succeeded", "v00"), Unsettled("updating", Minute));
+        Assert.Equal(new VersionCounts(0, 0), shard.Versions["v00"]);
+        shard.Move(null, SettledAt("failed", "v40"));
+        Assert.Equal(new VersionCounts(5, 1), shard.OtherVersions);
+        for (var v = max; v < max + 5; v++)
+        {
+            shard.Move(SettledAt("succeeded", $"v{v:D2}"), Unsettled("updating", Minute));
+        }
+
+        shard.Move(SettledAt("failed", "v40"), Unsettled("updating", Minute));
+        Assert.Equal(default, shard.OtherVersions);
+        Assert.All(shard.Versions.Values, counts => Assert.True(counts.Succeeded >= 0 && counts.Failed >= 0));
+
+        // Other is empty again: the version at zero makes room for a new one.
+        shard.Move(null, SettledAt("failed", "v99"));
+        Assert.False(shard.Versions.ContainsKey("v00"));
+        Assert.Equal(new VersionCounts(0, 1), shard.Versions["v99"]);
+        Assert.Equal(max, shard.Versions.Values.Sum(c => c.Settled));
+        Assert.Equal(max, shard.Phases["succeeded"] + shard.Phases["failed"]);
+    }
+
+    [Fact]
+    public void StoredForm_RoundTripsVersionsAndOther_WithTheLongestAcceptedVersions()
+    {
+        var shard = new CounterShard();
+        for (var v = 0; v < VersionCounting.MaxVersionsPerShard; v++)
+        {
+            shard.Move(null, SettledAt(v % 2 == 0 ? "succeeded" : "failed", new string((char)('\u4e00' + v), VersionCounting.MaxNamedLength)));
+        }
+
+        shard.Move(null, SettledAt("failed", "beyond"));
+        shard.Move(null, SettledAt("succeeded", new string('x', VersionCounting.MaxNamedLength + 1))); // never named
+
+        var entity = shard.ToEntity("pk", "c|0");
+        var read = CounterShard.From(entity);
+
+        Assert.True(entity.GetBinary("SettledByVersion")!.Length < 64 * 1024);
+        Assert.Equal(shard.Versions, read.Versions);
+        Assert.Equal(new VersionCounts(1, 1), read.OtherVersions);
+    }
 }

@@ -162,6 +162,8 @@ public sealed class TaskCountsTests
         {
             await other.ApplyAsync(Envelopes.Of(Pushes.SwResult("FAIL", $"old-{d + 3}", operationId, $"sub-old-{d + 3}")), CancellationToken.None);
             await other.ApplyAsync(Envelopes.Of(Pushes.SwState("downloaded", $"old-{d}", operationId, $"sub-old-{d}")), CancellationToken.None);
+            // A redelivered result of a sub-task that had settled before the take-over: counted by version once.
+            await other.ApplyAsync(Envelopes.Of(Pushes.SwResult("SUCCESS", $"old-{d + 4}", operationId, $"sub-old-{d + 4}")), CancellationToken.None);
         }
 
         var recount = await Recount(operationId);
@@ -175,6 +177,10 @@ public sealed class TaskCountsTests
 
         Assert.Equal((8, 0, 16), (after.Phases["failed"], after.Phases["idle"], after.Phases["downloaded"]));
         Assert.Equal((await RecordedIndexKeys(operationId)).Order(StringComparer.Ordinal), (await IndexRows(operationId)).Order(StringComparer.Ordinal));
+        // The take-over counted the settled rows by version too (every result reported 1.0.0).
+        var versions = (await store.GetSourceVersionsAsync(operationId, CancellationToken.None))!;
+        Assert.Equal((16, 0), (versions.Settled, versions.Uncounted));
+        Assert.Equal([("1.0.0", 8, 8)], versions.Versions.Select(v => (v.SourceVersion, v.Succeeded, v.Failed)));
     }
 
     /// <summary>A task set up when every bucket had four counter rows (its task row does not say how many) keeps being counted in four.</summary>

@@ -14,8 +14,14 @@ public sealed record FailureReason(string? ErrorCode, string? ResultDesc, int Co
 /// <summary>The error codes beyond the listed ones, summed.</summary>
 public sealed record OtherReasons(int ErrorCodes, int Count, double Share);
 
-/// <summary>GET /api/upgrades/{operationId}/versions: settled sub-tasks per source version, most settled first.</summary>
-public sealed record SourceVersions(string OperationId, int Settled, IReadOnlyList<SourceVersionCount> Versions, OtherVersions? Other);
+/// <summary>
+/// GET /api/upgrades/{operationId}/versions: settled sub-tasks per source version, most settled first. <see cref="Settled"/>
+/// counts every settled sub-task; <see cref="Uncounted"/> of them settled before versions were counted and are in no version yet.
+/// </summary>
+public sealed record SourceVersions(string OperationId, int Settled, IReadOnlyList<SourceVersionCount> Versions, OtherVersions? Other)
+{
+    public int Uncounted { get; init; }
+}
 
 /// <summary>One source version (null: the result carried none) with its settled sub-tasks and the share of them that failed.</summary>
 public sealed record SourceVersionCount(string? SourceVersion, int Succeeded, int Failed, double FailureRate);

@@ -58,7 +58,8 @@ internal sealed class EarlierLayouts(TableClient table) : IDisposable
             totals.Add(state);
             var indexRow = StorageKeys.IndexRow(counted, state.SubOperationId);
             pending.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge,
-                new TableEntity(partition, row.RowKey) { [StateEntities.IndexKeyColumn] = indexRow }, row.ETag));
+                new TableEntity(partition, row.RowKey) { [StateEntities.IndexKeyColumn] = indexRow, [VersionCounting.CountedColumn] = true },
+                row.ETag));
             pending.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, StateEntities.IndexEntity(partition, indexRow, state)));
             if (pending.Count >= MigrationChunk * 2)
             {

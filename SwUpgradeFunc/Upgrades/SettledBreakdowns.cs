@@ -5,11 +5,11 @@ using SwUpgradeFunc.Storage;
 namespace SwUpgradeFunc.Upgrades;
 
 /// <summary>
-/// A task's failure reasons and source versions, counted from its settled index rows: the reasons read the failed rows
-/// only (<c>p|failed|...</c>), the versions the succeeded and failed rows, every bucket in parallel. Their cost grows
-/// with those rows, never with the unsettled sub-tasks (docs/store.md).
+/// A task's failure reasons, counted from its failed index rows (<c>p|failed|...</c>) of every bucket in parallel, so
+/// their cost grows with the failed sub-tasks only; and its source versions, summed from its counter rows, so their
+/// cost does not grow with the task (docs/store.md).
 /// </summary>
-internal sealed class SettledBreakdowns(TableClient table, RetryableSetUp tableReady, TaskRows tasks)
+internal sealed class SettledBreakdowns(TableClient table, RetryableSetUp tableReady, TaskRows tasks, UpgradeStateQueries queries)
 {
     /// <summary>Reasons listed one by one; the rest are summed into <see cref="FailureReasons.Other"/>.</summary>
     public const int MaxReasons = 20;
@@ -21,7 +21,6 @@ internal sealed class SettledBreakdowns(TableClient table, RetryableSetUp tableR
     public const int MaxVersions = 10;
 
     private static readonly string[] FailureColumns = ["DeviceId", "ErrorCode", "ResultDesc"];
-    private static readonly string[] VersionColumns = ["Phase", "SourceVersion"];
 
     public async Task<FailureReasons?> GetFailureReasonsAsync(string operationId, CancellationToken cancellationToken)
     {
@@ -58,42 +57,49 @@ internal sealed class SettledBreakdowns(TableClient table, RetryableSetUp tableR
         return new FailureReasons(operationId, failed, reasons, other);
     }
 
+    /// <summary>Sums the versions the task's counter rows count: 96 point reads, whatever the number of sub-tasks.</summary>
     public async Task<SourceVersions?> GetSourceVersionsAsync(string operationId, CancellationToken cancellationToken)
     {
         await tableReady.EnsureAsync().ConfigureAwait(false);
-        if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is null)
+        if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is not { } task)
         {
             return null;
         }
 
-        var succeededPhase = UpgradePhase.Succeeded.Name();
-        var tallies = new Dictionary<string, (int Succeeded, int Failed)>(StringComparer.Ordinal);
+        var tallies = new Dictionary<string, VersionCounts>(StringComparer.Ordinal);
+        var beyond = default(VersionCounts);
+        var settled = 0;
         var gate = new object();
-        await ReadSettledAsync(operationId, [succeededPhase, UpgradePhase.Failed.Name()], VersionColumns, row =>
+        await queries.ReadCountersAsync(task, shard =>
         {
-            var version = row.GetString("SourceVersion") ?? "";
-            var succeeded = row.GetString("Phase") == succeededPhase;
             lock (gate)
             {
-                var (s, f) = tallies.GetValueOrDefault(version);
-                tallies[version] = succeeded ? (s + 1, f) : (s, f + 1);
+                foreach (var (version, counts) in shard.Versions)
+                {
+                    tallies[version] = tallies.GetValueOrDefault(version).Plus(counts);
+                }
+
+                beyond = beyond.Plus(shard.OtherVersions);
+                settled += shard.Phases[UpgradePhase.Succeeded.Name()] + shard.Phases[UpgradePhase.Failed.Name()];
             }
         }, cancellationToken).ConfigureAwait(false);
 
-        var ranked = tallies.OrderByDescending(t => t.Value.Succeeded + t.Value.Failed).ThenBy(t => t.Key, StringComparer.Ordinal).ToList();
+        var ranked = tallies.Where(t => t.Value.Settled > 0)
+            .OrderByDescending(t => t.Value.Settled).ThenBy(t => t.Key, StringComparer.Ordinal).ToList();
         var versions = ranked.Take(MaxVersions)
             .Select(t => new SourceVersionCount(t.Key.Length == 0 ? null : t.Key, t.Value.Succeeded, t.Value.Failed,
-                Share(t.Value.Failed, t.Value.Succeeded + t.Value.Failed)))
+                Share(t.Value.Failed, t.Value.Settled)))
             .ToList();
         var rest = ranked.Skip(MaxVersions).ToList();
         OtherVersions? other = null;
-        if (rest.Count > 0)
+        if (rest.Count > 0 || beyond.Settled > 0)
         {
-            var (s, f) = (rest.Sum(t => t.Value.Succeeded), rest.Sum(t => t.Value.Failed));
-            other = new OtherVersions(rest.Count, s, f, Share(f, s + f));
+            var sum = rest.Aggregate(beyond, (total, t) => total.Plus(t.Value));
+            other = new OtherVersions(rest.Count, sum.Succeeded, sum.Failed, Share(sum.Failed, sum.Settled));
         }
 
-        return new SourceVersions(operationId, tallies.Values.Sum(t => t.Succeeded + t.Failed), versions, other);
+        var counted = ranked.Sum(t => t.Value.Settled) + beyond.Settled;
+        return new SourceVersions(operationId, settled, versions, other) { Uncounted = settled - counted };
     }
 
     private static double Share(int part, int whole) => whole == 0 ? 0 : Math.Round((double)part / whole, 4);

@@ -91,6 +91,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
                 var entity = StateEntities.ToEntity(state, partition, row);
                 entity[StateEntities.IndexKeyColumn] = indexRow;
                 entity[TimelineCounting.CountedColumn] = true;
+                entity[VersionCounting.CountedColumn] = true;
 
                 var actions = new List<TableTransactionAction>(4)
                 {

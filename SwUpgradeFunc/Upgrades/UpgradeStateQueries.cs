@@ -133,29 +133,19 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         var stalled = 0;
         var gate = new object();
         var cutoffMinute = cutoffTicks / TimeSpan.TicksPerMinute;
-        var keys = Enumerable.Range(0, StorageKeys.Buckets)
-            .SelectMany(b => Enumerable.Range(0, task.Shards).Select(s => (Partition: StorageKeys.TaskPartition(task.OperationId, b), Row: StorageKeys.CounterRow(s))));
-        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = CounterReadParallelism, CancellationToken = cancellationToken },
-            async (key, ct) =>
+        await ReadCountersAsync(task, shard =>
+        {
+            var before = shard.ActiveBefore(cutoffMinute);
+            lock (gate)
             {
-                var read = await table.GetEntityIfExistsAsync<TableEntity>(key.Partition, key.Row, cancellationToken: ct).ConfigureAwait(false);
-                if (!read.HasValue)
+                foreach (var (phase, count) in shard.Phases)
                 {
-                    return;
+                    phases[phase] += count;
                 }
 
-                var shard = CounterShard.From(read.Value!);
-                var before = shard.ActiveBefore(cutoffMinute);
-                lock (gate)
-                {
-                    foreach (var (phase, count) in shard.Phases)
-                    {
-                        phases[phase] += count;
-                    }
-
-                    stalled += before;
-                }
-            }).ConfigureAwait(false);
+                stalled += before;
+            }
+        }, cancellationToken).ConfigureAwait(false);
 
         var total = phases.Values.Sum();
         var settled = phases[UpgradePhase.Succeeded.Name()] + phases[UpgradePhase.Failed.Name()];
@@ -163,6 +153,22 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         var alert = settled >= options.FailureRateMinSettled && failureRate > options.FailureRateThreshold;
         return new TaskSummary(task.OperationId, task.Kind, task.FirstUpdate, task.LastUpdate, total, phases, total - settled, settled,
             stalled, UpgradeStateStore.Iso(stalledAfter), failureRate, alert);
+    }
+
+    /// <summary>Reads the task's counter rows, one per shard of each bucket, 32 in parallel; <paramref name="visit"/> may run concurrently.</summary>
+    internal async Task ReadCountersAsync(TaskRecord task, Action<CounterShard> visit, CancellationToken cancellationToken)
+    {
+        var keys = Enumerable.Range(0, StorageKeys.Buckets)
+            .SelectMany(b => Enumerable.Range(0, task.Shards).Select(s => (Partition: StorageKeys.TaskPartition(task.OperationId, b), Row: StorageKeys.CounterRow(s))));
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = CounterReadParallelism, CancellationToken = cancellationToken },
+            async (key, ct) =>
+            {
+                var read = await table.GetEntityIfExistsAsync<TableEntity>(key.Partition, key.Row, cancellationToken: ct).ConfigureAwait(false);
+                if (read.HasValue)
+                {
+                    visit(CounterShard.From(read.Value!));
+                }
+            }).ConfigureAwait(false);
     }
 
     /// <summary>

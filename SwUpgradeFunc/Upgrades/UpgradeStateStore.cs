@@ -46,7 +46,7 @@ public sealed class UpgradeStateStore : IDisposable
         _queries = new UpgradeStateQueries(table, _tableReady, tasks, settings, time ?? TimeProvider.System);
         _deletion = new TaskDeletion(table, tasks, _writer, time ?? TimeProvider.System);
         _timelines = new TimelineQueries(table, _tableReady, tasks, _queries, time ?? TimeProvider.System);
-        _breakdowns = new SettledBreakdowns(table, _tableReady, tasks);
+        _breakdowns = new SettledBreakdowns(table, _tableReady, tasks, _queries);
         DefaultStalledAfter = TimeSpan.FromMinutes(settings.StalledAfterMinutes);
     }
 

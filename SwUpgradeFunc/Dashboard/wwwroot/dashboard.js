@@ -8,7 +8,7 @@
   var PAGE_SIZE = 50;
   var PHASES = ['downloading', 'downloaded', 'updating', 'idle', 'succeeded', 'failed', 'none'];
   var FILTERS = ['', 'downloading', 'downloaded', 'updating', 'idle', 'succeeded', 'failed', 'active', 'stalled'];
-  // The failure reasons and source versions read every failed (settled) row of the task: refreshed less often than the counts.
+  // The failure reasons read every failed row of the task: refreshed, with the source versions, less often than the counts.
   var INSIGHT_MS = 30000;
 
   var state = {
@@ -603,6 +603,7 @@
     if (!reasons || !versionsPart) { return; }
     reasons.replaceChildren(reasons.firstChild, reasonList(route, insight.failures));
     versionsPart.replaceChildren(versionsPart.firstChild, versionTable(insight.versions));
+    if (insight.versions.uncounted > 0) { versionsPart.append(uncountedNote(insight.versions)); }
   }
 
   function shareBar(share, className) {
@@ -641,7 +642,13 @@
     var rows = (answer.versions || []).map(function (v) { return versionRow(dash(v.sourceVersion), v, v.sourceVersion || ''); });
     if (answer.other) { rows.push(versionRow(answer.other.sourceVersions + ' other versions', answer.other, '*other')); }
     return table('Settled sub-tasks by the version they upgraded from', ['Source version', 'Succeeded', 'Failed', 'Failed share'], rows,
-      'No sub-task has settled yet.');
+      answer.uncounted > 0 ? 'No settled sub-task is counted by source version yet.' : 'No sub-task has settled yet.');
+  }
+
+  // Settles recorded before the store counted source versions are in no version until their sub-task is written again.
+  function uncountedNote(answer) {
+    return el('p', { 'class': 'note versions-uncounted', 'data-uncounted': String(answer.uncounted),
+      text: answer.uncounted + ' of the ' + answer.settled + ' settled sub-tasks settled before source versions were counted and are not in this table.' });
   }
 
   function versionRow(name, counts, key) {
