@@ -17,13 +17,25 @@ public sealed class DashboardDeleteTaskTests(DashboardBrowser browser)
         const string op = "op-delete-from-page";
         await browser.Push([.. Enumerable.Range(0, 3).Select(d => Pushes.SwState("downloading", $"meter-del-{d}", op, $"sub-del-{d}"))]);
 
+        // The view re-renders on its refresh, so a click may meet a replaced button, and the dialog may open a moment later:
+        // ask again until the dialog is there (a dialog already open is taken, never a second click).
+        IAlert AskToDelete() => DashboardBrowser.WaitFor(() =>
+        {
+            try
+            {
+                return Driver.SwitchTo().Alert();
+            }
+            catch (NoAlertPresentException)
+            {
+                Driver.FindElement(By.Id("delete-task")).Click();
+                return Driver.SwitchTo().Alert();
+            }
+        }, "the confirmation dialog");
+
         using (browser.ScreenshotWhenDone(nameof(DeleteTask_AsksForConfirmation_ThenDeletesUntilDone_AndReturnsToTheTaskList)))
         {
             browser.Open($"#/task/{op}");
-            var button = DashboardBrowser.WaitFor(() => Driver.FindElement(By.Id("delete-task")), "the Delete task button");
-
-            button.Click();
-            var confirm = Driver.SwitchTo().Alert();
+            var confirm = AskToDelete();
             Assert.Contains(op, confirm.Text, StringComparison.Ordinal);
             confirm.Dismiss();
             using (var kept = await browser.Api($"/api/upgrades/{op}"))
@@ -31,8 +43,7 @@ public sealed class DashboardDeleteTaskTests(DashboardBrowser browser)
                 Assert.Equal(3, kept.RootElement.GetProperty("total").GetInt32());
             }
 
-            Driver.FindElement(By.Id("delete-task")).Click();
-            Driver.SwitchTo().Alert().Accept();
+            AskToDelete().Accept();
             DashboardBrowser.WaitFor(() => Driver.FindElements(By.Id("delete-task")).Count == 0 && new Uri(Driver.Url).Fragment == "#/",
                 "the task list after the deletion", TimeSpan.FromSeconds(60));
         }

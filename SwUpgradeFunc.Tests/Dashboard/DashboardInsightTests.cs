@@ -60,6 +60,9 @@ public sealed class DashboardInsightTests(DashboardBrowser browser)
             Assert.Equal(expectedVersions, rows.Select(tr => (tr.GetAttribute("data-version")!,
                 int.Parse(tr.GetAttribute("data-succeeded")!, CultureInfo.InvariantCulture), int.Parse(tr.GetAttribute("data-failed")!, CultureInfo.InvariantCulture))));
             Assert.Contains("2.3.9", rows[0].Text, StringComparison.Ordinal);
+            // Without an errorCode filter the view holds no filter line, and no stray text where it would stand.
+            Assert.Empty(Driver.FindElements(By.CssSelector(".error-filter")));
+            Assert.DoesNotContain("null", Driver.FindElement(By.Id("view")).Text, StringComparison.Ordinal);
 
             var widths = (IReadOnlyCollection<object?>)Driver.ExecuteScript("return [document.documentElement.scrollWidth, window.innerWidth];")!;
             var (scrollWidth, viewportWidth) = (Convert.ToInt64(widths.First(), CultureInfo.InvariantCulture), Convert.ToInt64(widths.Last(), CultureInfo.InvariantCulture));

@@ -173,11 +173,13 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
 
     /// <summary>
     /// Fills a page from the filter's key ranges (segments) in a stable order: bucket after bucket, and within a bucket
-    /// range after range. It reads a window of up to <see cref="PageFanOut"/> segments at once, the first for all the page
-    /// still needs, each other for twice an even share of it, and keeps what it read: a segment that gave all it was asked for
-    /// may hold more, so the next round asks again (in parallel) only those, each for twice as much, resuming after the
-    /// last row key read. Rows are taken in order, so a sparse filter costs about one or two rounds, a dense one reads
-    /// little beyond the page, and the token (segment, last row key taken) resumes exactly: each row comes once.
+    /// range after range. It reads windows of segments at once, the first window one segment, each next one twice as many
+    /// (up to <see cref="PageFanOut"/>): a dense list is one query, as before, and a sparse filter reaches every bucket in
+    /// a handful of rounds instead of one round per bucket, without asking 32 partitions for a page the first one fills.
+    /// In a window the first segment is asked for all the page still needs, each other for twice an even share of it, and
+    /// what was read is kept: a segment that gave all it was asked for may hold more, so the next round asks again (in
+    /// parallel) only those, each for twice as much, resuming after the last row key read. Rows are taken in order, so
+    /// the token (segment, last row key taken) resumes exactly: each row comes once.
     /// </summary>
     private async Task<(List<SubTaskRow> Rows, string? Next)> ReadPageAsync(string operationId, SubTaskFilter filter, long cutoffTicks,
         int pageSize, int segment, string? after, string scope, CancellationToken cancellationToken)
@@ -185,10 +187,12 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         var ranges = filter.Ranges(cutoffTicks);
         var segments = StorageKeys.Buckets * ranges.Count;
         var rows = new List<SubTaskRow>();
+        var fanOut = 1;
         while (segment < segments && rows.Count < pageSize)
         {
             // One window: its segments' rows read so far, whether each is known to be complete, and where each goes on.
-            var window = Math.Min(PageFanOut, segments - segment);
+            var window = Math.Min(fanOut, segments - segment);
+            fanOut = Math.Min(fanOut * 2, PageFanOut);
             var read = new List<TableEntity>[window];
             var complete = new bool[window];
             var asked = new int[window];

@@ -522,7 +522,7 @@
       insight,
       timeline,
       el('div', { 'class': 'filters' }, chips, stalledForm, csv, remove),
-      errorFilter,
+      errorFilter || '',
       content);
     return {
       summary: summary, chips: chips, content: content, stalledInput: stalledForm.elements.stalledAfter, insight: insight, timeline: timeline.lastChild
