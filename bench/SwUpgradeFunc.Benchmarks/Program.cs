@@ -12,6 +12,7 @@ const string Usage = """
               --quick: one figure (parse + validate + envelope of a swUpgradeStateChangeNotify), about a minute.
               Other arguments go to BenchmarkDotNet (e.g. --filter '*Parse*'); without --filter all run.
       queue   Against Azurite: the receiver path (the HTTP function's code) vs bare QueueClient.SendMessageAsync.
+              Each round also runs the receiver with the client certificate required (CA made in-process).
       processor
               Against Azurite: the processor path (NotificationProcessor) vs bare TableClient.UpsertEntityAsync.
       progress
