@@ -224,10 +224,10 @@ internal sealed class CounterShard
         foreach (var (version, counts) in versions)
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(version);
-            WriteVarint(stream, (ulong)bytes.Length);
+            Varint.Write(stream, (ulong)bytes.Length);
             stream.Write(bytes);
-            WriteVarint(stream, (ulong)counts.Succeeded);
-            WriteVarint(stream, (ulong)counts.Failed);
+            Varint.Write(stream, (ulong)counts.Succeeded);
+            Varint.Write(stream, (ulong)counts.Failed);
         }
 
         return stream.ToArray();
@@ -239,11 +239,11 @@ internal sealed class CounterShard
         var position = 0;
         while (position < bytes.Length)
         {
-            var length = (int)ReadVarint(bytes, ref position);
+            var length = (int)Varint.Read(bytes, ref position);
             var version = System.Text.Encoding.UTF8.GetString(bytes, position, length);
             position += length;
-            var succeeded = (int)ReadVarint(bytes, ref position);
-            versions[version] = new VersionCounts(succeeded, (int)ReadVarint(bytes, ref position));
+            var succeeded = (int)Varint.Read(bytes, ref position);
+            versions[version] = new VersionCounts(succeeded, (int)Varint.Read(bytes, ref position));
         }
 
         return versions;
@@ -256,8 +256,8 @@ internal sealed class CounterShard
         var previous = 0L;
         foreach (var (minute, count) in histogram)
         {
-            WriteVarint(stream, (ulong)(minute - previous));
-            WriteVarint(stream, (ulong)count);
+            Varint.Write(stream, (ulong)(minute - previous));
+            Varint.Write(stream, (ulong)count);
             previous = minute;
         }
 
@@ -271,37 +271,10 @@ internal sealed class CounterShard
         var minute = 0L;
         while (position < bytes.Length)
         {
-            minute += (long)ReadVarint(bytes, ref position);
-            histogram[minute] = (int)ReadVarint(bytes, ref position);
+            minute += (long)Varint.Read(bytes, ref position);
+            histogram[minute] = (int)Varint.Read(bytes, ref position);
         }
 
         return histogram;
-    }
-
-    private static void WriteVarint(Stream stream, ulong value)
-    {
-        while (value >= 0x80)
-        {
-            stream.WriteByte((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        stream.WriteByte((byte)value);
-    }
-
-    private static ulong ReadVarint(byte[] bytes, ref int position)
-    {
-        ulong value = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = bytes[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while ((b & 0x80) != 0);
-
-        return value;
     }
 }

@@ -62,37 +62,29 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         return new SubTaskPage(operationId, filter.Name, UpgradeStateStore.Iso(stalledAfter), rows, next) { ErrorCode = filter.ErrorCode };
     }
 
-    public async Task<TaskList> ListTasksAsync(int pageSize, string? continuationToken, TimeSpan stalledAfter, CancellationToken cancellationToken)
-    {
-        var scope = ContinuationTokens.Scope("tasks", "", SubTaskFilter.All, TimeSpan.Zero);
-        var (_, tableToken) = ContinuationTokens.Parse(scope, continuationToken, 1);
-        await tableReady.EnsureAsync().ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {StorageKeys.TasksPartition} and RowKey ge {StorageKeys.TaskActivityPrefix} and RowKey lt {StorageKeys.TaskActivityEnd}");
-        var page = await FirstPageAsync(filter, TaskColumns, pageSize, tableToken, cancellationToken).ConfigureAwait(false);
-        var cutoff = Cutoff(stalledAfter);
-        var summaries = new List<TaskSummary>();
-        foreach (var entity in page?.Values ?? [])
-        {
-            summaries.Add(await SummarizeAsync(TaskRecord.From(entity), stalledAfter, cutoff, cancellationToken).ConfigureAwait(false));
-        }
-
-        return new TaskList(summaries, page?.ContinuationToken is { } more ? ContinuationTokens.Format(scope, 0, more) : null);
-    }
+    public Task<TaskList> ListTasksAsync(int pageSize, string? continuationToken, TimeSpan stalledAfter, CancellationToken cancellationToken) =>
+        ListActivityAsync(ContinuationTokens.Scope("tasks", "", SubTaskFilter.All, TimeSpan.Zero), StorageKeys.TaskActivityEnd, pageSize,
+            continuationToken, stalledAfter, cancellationToken);
 
     /// <summary>
     /// The tasks active since <paramref name="since"/>, most recent first, each with its counts: the read covers only
     /// their activity rows and stops at the first row older than <paramref name="since"/>, however many tasks are older.
     /// </summary>
-    public async Task<TaskList> ListTasksActiveSinceAsync(DateTimeOffset since, int pageSize, string? continuationToken, TimeSpan stalledAfter,
+    public Task<TaskList> ListTasksActiveSinceAsync(DateTimeOffset since, int pageSize, string? continuationToken, TimeSpan stalledAfter,
+        CancellationToken cancellationToken) =>
+        ListActivityAsync(
+            ContinuationTokens.Scope("tasks-since", since.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), SubTaskFilter.All,
+                TimeSpan.Zero),
+            StorageKeys.TaskActivityBefore(since), pageSize, continuationToken, stalledAfter, cancellationToken);
+
+    /// <summary>A page of the activity rows from the most recent up to <paramref name="stop"/>, each task with its counts.</summary>
+    private async Task<TaskList> ListActivityAsync(string scope, string stop, int pageSize, string? continuationToken, TimeSpan stalledAfter,
         CancellationToken cancellationToken)
     {
-        var scope = ContinuationTokens.Scope("tasks-since", since.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            SubTaskFilter.All, TimeSpan.Zero);
         var (_, tableToken) = ContinuationTokens.Parse(scope, continuationToken, 1);
         await tableReady.EnsureAsync().ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {StorageKeys.TasksPartition} and RowKey ge {StorageKeys.TaskActivityPrefix} and RowKey lt {StorageKeys.TaskActivityBefore(since)}");
+            $"PartitionKey eq {StorageKeys.TasksPartition} and RowKey ge {StorageKeys.TaskActivityPrefix} and RowKey lt {stop}");
         var page = await FirstPageAsync(filter, TaskColumns, pageSize, tableToken, cancellationToken).ConfigureAwait(false);
         var cutoff = Cutoff(stalledAfter);
         var summaries = new List<TaskSummary>();
