@@ -181,12 +181,12 @@ public sealed class CliUsabilityTests : CliTests
     }
 
     [Fact]
-    public void ReadmeExitCodeTable_ListsTheSameCodes()
+    public void DocsExitCodeTable_ListsTheSameCodes()
     {
-        var readme = File.ReadAllLines(Path.Combine(TestSupport.RepositoryPaths.Root, "README.md"));
-        var start = Array.FindIndex(readme, l => l.StartsWith("| exit code |", StringComparison.Ordinal));
-        Assert.True(start >= 0, "README has no table headed '| exit code |'");
-        var codes = readme.Skip(start + 2).TakeWhile(l => l.StartsWith('|'))
+        var doc = File.ReadAllLines(Path.Combine(TestSupport.RepositoryPaths.Root, "docs", "swupgrade.md"));
+        var start = Array.FindIndex(doc, l => l.StartsWith("| exit code |", StringComparison.Ordinal));
+        Assert.True(start >= 0, "docs/swupgrade.md has no table headed '| exit code |'");
+        var codes = doc.Skip(start + 2).TakeWhile(l => l.StartsWith('|'))
             .Select(l => int.Parse(l.Split('|', StringSplitOptions.TrimEntries)[1], System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.Equal(ExitCodeList, codes);

@@ -1,6 +1,6 @@
 namespace SwUpgrade.Cli;
 
-/// <summary>The exit codes of <c>swupgrade</c> (documented in the README and in the root --help).</summary>
+/// <summary>The exit codes of <c>swupgrade</c> (documented in docs/swupgrade.md and in the root --help).</summary>
 public static class ExitCodes
 {
     /// <summary>Done.</summary>
