@@ -13,10 +13,7 @@ public sealed class TaskRouteAnswerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("tra-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("traapi");
-        settings["Events:QueueName"] = "";
-        _host = await FunctionsTestHost.StartAsync(settings);
+        _host = await StatusApiHost.StartAsync("traapi");
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
