@@ -15,10 +15,7 @@ public sealed class TasksCommandTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("cli-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("cli");
-        settings["Events:QueueName"] = "";
-        _host = await FunctionsTestHost.StartAsync(settings);
+        _host = await StatusApiHost.StartAsync("cli");
         var store = _host.Services.GetRequiredService<UpgradeStateStore>();
 
         // Devices 0-2 fail with E-FLASH, 3 with E-NET, 4 without a code (before E-NET on the tie: ordinal order), 5 succeeds.

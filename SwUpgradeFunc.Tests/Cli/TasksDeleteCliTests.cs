@@ -16,10 +16,7 @@ public sealed class TasksDeleteCliTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("delcli-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("delcli");
-        settings["Events:QueueName"] = "";
-        _host = await FunctionsTestHost.StartAsync(settings, services => services.AddSingleton<TimeProvider>(_appTime));
+        _host = await StatusApiHost.StartAsync("delcli", services => services.AddSingleton<TimeProvider>(_appTime));
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

@@ -13,10 +13,7 @@ public sealed class NoSniffTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("sniff-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("sniff");
-        settings["Events:QueueName"] = "";
-        _host = await FunctionsTestHost.StartAsync(settings);
+        _host = await StatusApiHost.StartAsync("sniff");
         var store = _host.Services.GetRequiredService<UpgradeStateStore>();
         await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", "dev-n", "op-n", "sub-n")), CancellationToken.None);
     }

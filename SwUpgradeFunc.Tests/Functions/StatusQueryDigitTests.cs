@@ -14,10 +14,7 @@ public sealed class StatusQueryDigitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("dig-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("dig");
-        settings["Events:QueueName"] = "";
-        _host = await FunctionsTestHost.StartAsync(settings);
+        _host = await StatusApiHost.StartAsync("dig");
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

@@ -17,9 +17,8 @@ public sealed class TaskDeletionApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("delapi-"));
+        var settings = StatusApiHost.Settings("delapi");
         settings["Upgrades:TableName"] = _tableName;
-        settings["Events:QueueName"] = "";
         _host = await FunctionsTestHost.StartAsync(settings, services => services.AddSingleton<TimeProvider>(_time));
     }
 

@@ -13,10 +13,7 @@ public sealed class UpgradeInsightApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("ins-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("ins");
-        settings["Events:QueueName"] = "";
-        _host = await FunctionsTestHost.StartAsync(settings);
+        _host = await StatusApiHost.StartAsync("ins");
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

@@ -16,11 +16,9 @@ public sealed class UpgradeStatusApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("api-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("api");
+        var settings = StatusApiHost.Settings("api");
         settings["Upgrades:FailureRateMinSettled"] = "4";
         settings["Upgrades:FailureRateThreshold"] = "0.2";
-        settings["Events:QueueName"] = "";
         _host = await FunctionsTestHost.StartAsync(settings);
     }
 

@@ -14,10 +14,7 @@ public sealed class UpgradeTimelineApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = MessageReceiverIntegrationTests.Settings(AzuriteServer.ConnectionString, AzuriteServer.NewName("tl-"));
-        settings["Upgrades:TableName"] = AzuriteServer.NewName("tlapi");
-        settings["Events:QueueName"] = "";
-        _host = await FunctionsTestHost.StartAsync(settings);
+        _host = await StatusApiHost.StartAsync("tlapi");
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

@@ -3,8 +3,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using SwUpgradeFunc.Http;
-using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Functions;
@@ -26,23 +24,14 @@ public sealed class TaskDeletionFunction(UpgradeStateStore store)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = new List<FieldError>();
-        if (RouteIds.Check(operationId, "operationId", errors) is not { } id)
-        {
-            return HttpAnswer.Problem(ProblemType.InvalidQuery, string.Join("; ", errors.Select(e => $"{e.Field} {e.Problem}")), errors);
-        }
+        return await TaskRouteAnswer.AnswerAsync(operationId,
+            id => store.DeleteTaskAsync(id, MaxRowsPerCall, cancellationToken),
+            (_, result) => result.Done ? HttpAnswer.Empty(204) : Progress(request, result)).ConfigureAwait(false);
+    }
 
-        var result = await store.DeleteTaskAsync(id, MaxRowsPerCall, cancellationToken).ConfigureAwait(false);
-        if (result is null)
-        {
-            return HttpAnswer.Problem(ProblemType.UnknownOperation, "No push has been recorded for this operationId.");
-        }
-
-        if (result.Done)
-        {
-            return HttpAnswer.Empty(204);
-        }
-
+    /// <summary>Rows are left: the client repeats the call at the same address.</summary>
+    private static HttpAnswer Progress(HttpRequest request, TaskDeletionResult result)
+    {
         var body = JsonSerializer.SerializeToUtf8Bytes(new TaskDeletionProgress(result.OperationId, result.DeletedRows, false),
             TaskDeletionJsonContext.Default.TaskDeletionProgress);
         return HttpAnswer.Content(202, body, "application/json; charset=utf-8", new Dictionary<string, string>

@@ -57,33 +57,23 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
         store.ListSubTasksAsync(operationId, query.Filter, query.PageSize, query.ContinuationToken, query.StalledAfter, cancellationToken);
 
     /// <summary>
-    /// The status routes' one way of answering: a bad query or route id is a 400 naming every bad parameter, before
-    /// anything is read; a token the store refuses is a 400 naming <c>continuationToken</c>; nothing recorded for the
-    /// task is a 404. The task routes get the checked id (the task list, which has none, an empty one).
+    /// The status routes' one way of answering: the task routes' (<see cref="TaskRouteAnswer"/>) with the status query,
+    /// and a token the store refuses a 400 naming <c>continuationToken</c> (only the read takes the token).
     /// </summary>
     private async Task<IActionResult> AnswerAsync<T>(HttpRequest request, string? routeOperationId, int defaultPageSize, int maxPageSize,
         bool phaseAllowed, Func<string, StatusQuery, Task<T?>> read, Func<string, StatusQuery, T, IActionResult> answer)
         where T : class
     {
-        var errors = new List<FieldError>();
-        var operationId = routeOperationId is null ? "" : RouteIds.Check(routeOperationId, "operationId", errors) ?? "";
-        var query = StatusQuery.Parse(request.Query, defaultPageSize, maxPageSize, store.DefaultStalledAfter, phaseAllowed, errors);
-        if (errors.Count > 0)
-        {
-            return InvalidQuery(errors);
-        }
-
-        T? found;
         try
         {
-            found = await read(operationId, query).ConfigureAwait(false);
+            return await TaskRouteAnswer.AnswerAsync(routeOperationId,
+                errors => StatusQuery.Parse(request.Query, defaultPageSize, maxPageSize, store.DefaultStalledAfter, phaseAllowed, errors),
+                read, answer).ConfigureAwait(false);
         }
         catch (InvalidContinuationTokenException ex)
         {
             return InvalidToken(ex);
         }
-
-        return found is null ? UnknownOperation() : answer(operationId, query, found);
     }
 
     [Function("GetDeviceUpgrades")]
@@ -95,7 +85,7 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
         var errors = new List<FieldError>();
         if (RouteIds.Check(deviceId, "deviceId", errors) is not { } id)
         {
-            return InvalidQuery(errors);
+            return TaskRouteAnswer.InvalidQuery(errors);
         }
 
         var upgrades = await store.GetDeviceAsync(id, cancellationToken).ConfigureAwait(false);
@@ -104,14 +94,7 @@ public sealed class UpgradeStatusFunctions(UpgradeStateStore store)
             : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(upgrades, UpgradesJsonContext.Default.DeviceUpgrades));
     }
 
-    private static HttpAnswer InvalidQuery(List<FieldError> errors) =>
-        HttpAnswer.Problem(ProblemType.InvalidQuery,
-            string.Join("; ", errors.Select(e => $"{e.Field} {e.Problem}")), errors);
-
     private static HttpAnswer InvalidToken(InvalidContinuationTokenException ex) =>
         HttpAnswer.Problem(ProblemType.InvalidContinuationToken, ex.Message,
             [new FieldError("continuationToken", ex.Message)]);
-
-    private static HttpAnswer UnknownOperation() =>
-        HttpAnswer.Problem(ProblemType.UnknownOperation, "No push has been recorded for this operationId.");
 }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using SwUpgradeFunc.Http;
 using SwUpgradeFunc.Notifications;
 using SwUpgradeFunc.Upgrades;
 
@@ -18,23 +17,25 @@ public sealed class UpgradeTimelineFunction(UpgradeStateStore store)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = new List<FieldError>();
-        var id = RouteIds.Check(operationId, "operationId", errors);
-        var text = request.Query["interval"].ToString();
-        var interval = TimelineInterval.Hour;
-        if (text.Length > 0 && !TimelineInterval.TryParse(text, out interval))
+        return await TaskRouteAnswer.AnswerAsync(operationId, errors => ParseInterval(request.Query["interval"].ToString(), errors),
+            (id, interval) => store.GetTimelineAsync(id, interval, cancellationToken),
+            (_, _, timeline) => HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(timeline, TimelineJsonContext.Default.TaskTimeline))).ConfigureAwait(false);
+    }
+
+    /// <summary>Hours when left out; a bad one adds its problem (the hour returned then is never read).</summary>
+    private static TimelineInterval ParseInterval(string text, List<FieldError> errors)
+    {
+        if (text.Length == 0)
         {
-            errors.Add(new FieldError("interval", $"must be one of {string.Join(", ", TimelineInterval.All.Select(i => i.Name))}"));
+            return TimelineInterval.Hour;
         }
 
-        if (errors.Count > 0 || id is null || interval is null)
+        if (TimelineInterval.TryParse(text, out var interval))
         {
-            return HttpAnswer.Problem(ProblemType.InvalidQuery, string.Join("; ", errors.Select(e => $"{e.Field} {e.Problem}")), errors);
+            return interval;
         }
 
-        var timeline = await store.GetTimelineAsync(id, interval, cancellationToken).ConfigureAwait(false);
-        return timeline is null
-            ? HttpAnswer.Problem(ProblemType.UnknownOperation, "No push has been recorded for this operationId.")
-            : HttpAnswer.Json(200, JsonSerializer.SerializeToUtf8Bytes(timeline, TimelineJsonContext.Default.TaskTimeline));
+        errors.Add(new FieldError("interval", $"must be one of {string.Join(", ", TimelineInterval.All.Select(i => i.Name))}"));
+        return TimelineInterval.Hour;
     }
 }

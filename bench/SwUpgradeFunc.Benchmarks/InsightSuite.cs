@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Benchmarks;
@@ -23,14 +21,11 @@ internal static class InsightSuite
         var reads = Math.Max(5, settings.Rounds * 7);
         report.Header(command, azurite.Description,
             string.Create(CultureInfo.InvariantCulture, $"a task of {settings.Count:N0} sub-tasks, {reads} reads of each kind (after 3 warm-up reads), one at a time"));
-        var table = $"insight{Guid.NewGuid():N}"[..30];
         const string operationId = "bench-insight";
-        var seeded = Stopwatch.StartNew();
-        await SeedAsync(new TableServiceClient(azurite.ConnectionString).GetTableClient(table), operationId, settings.Count).ConfigureAwait(false);
-        report.Line(string.Create(CultureInfo.InvariantCulture, $"- seeded {settings.Count:N0} sub-tasks in {seeded.Elapsed.TotalSeconds:0} s"));
+        await using var provider = (await SeededTaskTable.SeedAsync(azurite, report, "insight", operationId, SubTasks(operationId, settings.Count))
+            .ConfigureAwait(false)).Services;
         report.Line();
 
-        await using var provider = AppServices.Build(new Dictionary<string, string?> { ["SwUpgradeStorage"] = azurite.ConnectionString, ["Upgrades:TableName"] = table });
         var store = provider.GetRequiredService<UpgradeStateStore>();
         var stalledAfter = TimeSpan.FromHours(1);
         if (!SubTaskFilter.TryParse("failed", out var failed) || !SubTaskFilter.TryParse("stalled", out var stalled))
@@ -45,44 +40,30 @@ internal static class InsightSuite
             ("failure reasons", async () => (await store.GetFailureReasonsAsync(operationId, Admin.Token()).ConfigureAwait(false))!.Failed),
             ("source versions", async () => (await store.GetSourceVersionsAsync(operationId, Admin.Token()).ConfigureAwait(false))!.Settled),
         };
-        var timings = kinds.ToDictionary(k => k.Name, _ => new List<double>());
         var answers = new Dictionary<string, int>();
-        for (var i = -3; i < reads; i++)
+        var timings = await ReadTimings<(string Name, Func<Task<int>> Read)>.MeasureAsync(reads, kinds, async kind =>
         {
-            foreach (var (name, read) in kinds)
-            {
-                var clock = Stopwatch.StartNew();
-                answers[name] = await read().ConfigureAwait(false);
-                if (i >= 0)
-                {
-                    timings[name].Add(clock.Elapsed.TotalMilliseconds);
-                }
-            }
-        }
+            var clock = Stopwatch.StartNew();
+            answers[kind.Name] = await kind.Read().ConfigureAwait(false);
+            return clock.Elapsed.TotalMilliseconds;
+        }).ConfigureAwait(false);
 
-        report.Line("| read | rows answered | median ms | min ms | max ms |");
-        report.Line("|---|---:|---:|---:|---:|");
-        foreach (var (name, values) in timings)
-        {
-            var sorted = values.Order().ToArray();
-            report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {answers[name]:N0} | {Report.Median(sorted):0.0} | {sorted[0]:0.0} | {sorted[^1]:0.0} |"));
-        }
+        timings.Print(report, [("read", "---"), ("rows answered", "---:")],
+            kind => [kind.Name, answers[kind.Name].ToString("N0", CultureInfo.InvariantCulture)],
+            ReadStatistic.Median, ReadStatistic.Min, ReadStatistic.Max);
 
         report.Save();
         return 0;
     }
 
-    private static async Task SeedAsync(TableClient table, string operationId, int size)
+    private static IEnumerable<SubTaskState> SubTasks(string operationId, int size)
     {
-        await table.CreateAsync(Admin.Token()).ConfigureAwait(false);
         var start = DateTimeOffset.UtcNow.AddHours(-3);
-        var states = new List<SubTaskState>(size);
         for (var d = 0; d < size; d++)
         {
             var phase = (d % 100) switch { 0 => UpgradePhase.Failed, 1 => UpgradePhase.Updating, _ => UpgradePhase.Succeeded };
             var at = phase == UpgradePhase.Updating ? start : DateTimeOffset.UtcNow.AddMinutes(-5);
-            states.Add(new SubTaskState
+            yield return new SubTaskState
             {
                 OperationId = operationId,
                 SubOperationId = $"sub-{d:D8}",
@@ -98,12 +79,7 @@ internal static class InsightSuite
                 ResultDesc = phase == UpgradePhase.Failed ? "upgrade failed" : null,
                 FirstUpdate = at,
                 LastUpdate = at,
-            });
+            };
         }
-
-        var batches = SeededRows.RowsOf(operationId, states).GroupBy(e => e.PartitionKey).SelectMany(p => p.Chunk(100)).ToArray();
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (batch, ct) =>
-            await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct)
-                .ConfigureAwait(false)).ConfigureAwait(false);
     }
 }

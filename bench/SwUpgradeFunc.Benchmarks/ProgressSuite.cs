@@ -1,11 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
-using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Functions;
 using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Benchmarks;
@@ -31,63 +28,35 @@ internal static class ProgressSuite
             $"tasks of {string.Join(" and ", sizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} sub-tasks, " +
             $"{reads} reads of each (interleaved, after 3 warm-up reads each), one at a time, default page size (100)");
 
-        var service = new TableServiceClient(azurite.ConnectionString);
-        var targets = new List<(int Size, ServiceProvider Provider, string OperationId)>();
-        foreach (var size in sizes)
-        {
-            var table = $"progress{size}{Guid.NewGuid():N}"[..30];
-            var operationId = $"bench-progress-{size}";
-            var seeded = Stopwatch.StartNew();
-            await SeedAsync(service.GetTableClient(table), operationId, size).ConfigureAwait(false);
-            report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"- seeded {size:N0} sub-tasks in {seeded.Elapsed.TotalSeconds:0} s"));
-            targets.Add((size, Services(azurite.ConnectionString, table), operationId));
-        }
+        var targets = await SeededTaskTable.SeedEachAsync(azurite, report, "progress", sizes, SubTasks).ConfigureAwait(false);
 
         report.Line();
-        var timings = targets.ToDictionary(t => t.Size, _ => new List<double>());
         var problems = new List<string>();
-        for (var i = -3; i < reads; i++)
+        var timings = await ReadTimings<SeededTaskTable>.MeasureAsync(reads, targets, async target =>
         {
-            foreach (var (size, provider, operationId) in targets)
+            var function = ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(target.Services);
+            var (ms, status, length) = await FunctionAnswers.TimeAsync(
+                request => function.GetUpgradeProgress(request, target.OperationId, Admin.Token())).ConfigureAwait(false);
+            if (status != 200 || length < 1000)
             {
-                var function = ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(provider);
-                var context = new DefaultHttpContext();
-                context.Response.Body = new MemoryStream();
-                var clock = Stopwatch.StartNew();
-                var answer = (HttpAnswer)await function.GetUpgradeProgress(context.Request, operationId, Admin.Token()).ConfigureAwait(false);
-                await answer.WriteAsync(context.Response).ConfigureAwait(false);
-                clock.Stop();
-                if (answer.StatusCode != 200 || context.Response.Body.Length < 1000)
-                {
-                    problems.Add($"{size}: status {answer.StatusCode}");
-                }
-
-                if (i >= 0)
-                {
-                    timings[size].Add(clock.Elapsed.TotalMilliseconds);
-                }
+                problems.Add($"{target.Size}: status {status}");
             }
-        }
 
-        report.Line("| sub-tasks | reads | median ms | p90 ms | min ms | max ms |");
-        report.Line("|---:|---:|---:|---:|---:|---:|");
-        foreach (var (size, values) in timings)
-        {
-            var sorted = values.Order().ToArray();
-            report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"| {size:N0} | {sorted.Length} | {Report.Median(sorted):0.0} | {sorted[(int)Math.Ceiling(0.9 * sorted.Length) - 1]:0.0} | {sorted[0]:0.0} | {sorted[^1]:0.0} |"));
-        }
+            return ms;
+        }).ConfigureAwait(false);
 
-        var small = Report.Median(timings[sizes[0]]);
-        var large = Report.Median(timings[sizes[1]]);
+        timings.Print(report, [("sub-tasks", "---:")], target => [target.Size.ToString("N0", CultureInfo.InvariantCulture)],
+            ReadStatistic.Reads, ReadStatistic.Median, ReadStatistic.P90, ReadStatistic.Min, ReadStatistic.Max);
+
+        var small = timings.Median(targets[0]);
+        var large = timings.Median(targets[1]);
         report.Line();
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"100,000 / 10,000 median ratio: {large / small:0.00} (target <= 2: {(large / small <= 2 ? "met" : "MISSED")}); " +
             $"medians under {TargetMedianMs:0} ms: {(Math.Max(small, large) < TargetMedianMs ? "met" : "MISSED")}"));
 
         // Nothing lost in the seeding: the counts the function answered are the seeded ones.
-        foreach (var (size, provider, operationId) in targets)
+        foreach (var (size, operationId, provider) in targets)
         {
             var progress = await provider.GetRequiredService<UpgradeStateStore>().GetTaskAsync(operationId, 1, null, Admin.Token())
                 .ConfigureAwait(false);
@@ -104,11 +73,9 @@ internal static class ProgressSuite
         return problems.Count > 0 ? 1 : 0;
     }
 
-    private static async Task SeedAsync(TableClient table, string operationId, int size)
+    private static IEnumerable<SubTaskState> SubTasks(string operationId, int size)
     {
-        await table.CreateAsync(Admin.Token()).ConfigureAwait(false);
         var start = DateTimeOffset.UtcNow.AddHours(-3);
-        var states = new List<SubTaskState>(size);
         for (var d = 0; d < size; d++)
         {
             var pick = d % 20;
@@ -121,7 +88,7 @@ internal static class ProgressSuite
                 new($"{d + 1:D32}", at.AddSeconds(30), NotifyTypes.SwUpgradeStateChange, SoftwareUpgradeStates.Downloaded, Verdicts.Advanced),
                 new($"{d + 2:D32}", at.AddSeconds(60), NotifyTypes.SwUpgradeStateChange, SoftwareUpgradeStates.Updating, Verdicts.Advanced),
             };
-            states.Add(new SubTaskState
+            yield return new SubTaskState
             {
                 OperationId = operationId,
                 SubOperationId = $"sub-{d:D8}-{Guid.NewGuid():N}",
@@ -141,18 +108,7 @@ internal static class ProgressSuite
                 LastUpdate = at.AddSeconds(90),
                 History = history,
                 Seen = ["state:downloading", "state:downloaded", "state:updating"],
-            });
+            };
         }
-
-        var batches = SeededRows.RowsOf(operationId, states)
-            .GroupBy(e => e.PartitionKey)
-            .SelectMany(partition => partition.Chunk(100))
-            .ToArray();
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (batch, ct) =>
-            await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct)
-                .ConfigureAwait(false)).ConfigureAwait(false);
     }
-
-    private static ServiceProvider Services(string connectionString, string tableName) =>
-        AppServices.Build(new Dictionary<string, string?> { ["SwUpgradeStorage"] = connectionString, ["Upgrades:TableName"] = tableName });
 }

@@ -1,12 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
-using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using SwUpgradeFunc.Functions;
 using SwUpgradeFunc.Platform;
-using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
 
 namespace SwUpgradeFunc.Benchmarks;
@@ -35,68 +32,42 @@ internal static class TimelineSuite
             $"tasks of {string.Join(" and ", sizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} sub-tasks (1 % failed), " +
             $"{reads} reads of each kind and size (interleaved, after 3 warm-up rounds), one at a time");
 
-        var service = new TableServiceClient(azurite.ConnectionString);
-        var targets = new List<(int Size, ServiceProvider Provider, string OperationId)>();
-        foreach (var size in sizes)
-        {
-            var table = $"timeline{size}{Guid.NewGuid():N}"[..30];
-            var operationId = $"bench-timeline-{size}";
-            var seeded = Stopwatch.StartNew();
-            await SeedAsync(service.GetTableClient(table), operationId, size).ConfigureAwait(false);
-            report.Line(string.Create(CultureInfo.InvariantCulture, $"- seeded {size:N0} sub-tasks in {seeded.Elapsed.TotalSeconds:0} s"));
-            targets.Add((size, AppServices.Build(new Dictionary<string, string?>
-            {
-                ["SwUpgradeStorage"] = azurite.ConnectionString,
-                ["Upgrades:TableName"] = table,
-            }), operationId));
-        }
+        var targets = await SeededTaskTable.SeedEachAsync(azurite, report, "timeline", sizes, SubTasks).ConfigureAwait(false);
 
         report.Line();
-        var timings = new Dictionary<(int Size, string Read), List<double>>();
         var problems = new List<string>();
-        for (var i = -3; i < reads; i++)
-        {
-            foreach (var (size, provider, operationId) in targets)
+        var timings = await ReadTimings<(SeededTaskTable Target, string Read)>.MeasureAsync(reads,
+            [.. targets.SelectMany(target => Reads.Select(read => (target, read)))],
+            async key =>
             {
-                foreach (var read in Reads)
+                var (target, read) = key;
+                var (ms, status, length) = await TimeAsync(target.Services, target.OperationId, read).ConfigureAwait(false);
+                if (status != 200 || length < 200)
                 {
-                    var (ms, status, length) = await TimeAsync(provider, operationId, read).ConfigureAwait(false);
-                    if (status != 200 || length < 200)
-                    {
-                        problems.Add($"{size} {read}: status {status}, {length} bytes");
-                    }
-
-                    if (i >= 0)
-                    {
-                        (timings.TryGetValue((size, read), out var list) ? list : timings[(size, read)] = []).Add(ms);
-                    }
+                    problems.Add($"{target.Size} {read}: status {status}, {length} bytes");
                 }
-            }
-        }
 
-        report.Line("| sub-tasks | read | reads | median ms | p90 ms | min ms | max ms |");
-        report.Line("|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var ((size, read), values) in timings)
-        {
-            var sorted = values.Order().ToArray();
-            report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"| {size:N0} | {read} | {sorted.Length} | {Report.Median(sorted):0.0} | {sorted[(int)Math.Ceiling(0.9 * sorted.Length) - 1]:0.0} | {sorted[0]:0.0} | {sorted[^1]:0.0} |"));
-        }
+                return ms;
+            }).ConfigureAwait(false);
 
+        timings.Print(report, [("sub-tasks", "---:"), ("read", "---")],
+            key => [key.Target.Size.ToString("N0", CultureInfo.InvariantCulture), key.Read],
+            ReadStatistic.Reads, ReadStatistic.Median, ReadStatistic.P90, ReadStatistic.Min, ReadStatistic.Max);
         report.Line();
-        foreach (var size in sizes)
+        foreach (var target in targets)
         {
-            var ratio = Report.Median(timings[(size, "failed page")]) / Report.Median(timings[(size, "progress")]);
+            var size = target.Size;
+            var ratio = timings.Median((target, "failed page")) / timings.Median((target, "progress"));
             report.Line(string.Create(CultureInfo.InvariantCulture,
                 $"- {size:N0}: failed page / progress median ratio {ratio:0.00} (goal <= {FailedPageTargetRatio}: {(ratio <= FailedPageTargetRatio ? "met" : "MISSED")})"));
         }
 
-        var growth = Report.Median(timings[(sizes[1], "timeline")]) / Report.Median(timings[(sizes[0], "timeline")]);
+        var growth = timings.Median((targets[1], "timeline")) / timings.Median((targets[0], "timeline"));
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"- timeline {sizes[1]:N0} / {sizes[0]:N0} median ratio {growth:0.00} (goal <= {TimelineTargetRatio}: {(growth <= TimelineTargetRatio ? "met" : "MISSED")})"));
 
         // Nothing lost in the seeding: the timeline's settles are the seeded ones.
-        foreach (var (size, provider, operationId) in targets)
+        foreach (var (size, operationId, provider) in targets)
         {
             var timeline = await provider.GetRequiredService<UpgradeStateStore>()
                 .GetTimelineAsync(operationId, TimelineInterval.Hour, Admin.Token()).ConfigureAwait(false);
@@ -113,45 +84,34 @@ internal static class TimelineSuite
         return problems.Count > 0 ? 1 : 0;
     }
 
-    private static async Task<(double Ms, int Status, long Length)> TimeAsync(ServiceProvider provider, string operationId, string read)
-    {
-        var context = new DefaultHttpContext();
-        context.Response.Body = new MemoryStream();
-        var clock = Stopwatch.StartNew();
-        IActionResult result = read switch
+    private static Task<(double Ms, int Status, long Length)> TimeAsync(ServiceProvider provider, string operationId, string read) =>
+        FunctionAnswers.TimeAsync(async request => read switch
         {
             "progress" => await ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(provider)
-                .GetUpgradeProgress(context.Request, operationId, Admin.Token()).ConfigureAwait(false),
+                .GetUpgradeProgress(request, operationId, Admin.Token()).ConfigureAwait(false),
             "failed page" => await ActivatorUtilities.CreateInstance<UpgradeStatusFunctions>(provider)
-                .ListUpgradeSubTasks(WithQuery(context, "?phase=failed"), operationId, Admin.Token()).ConfigureAwait(false),
+                .ListUpgradeSubTasks(WithQuery(request, "?phase=failed"), operationId, Admin.Token()).ConfigureAwait(false),
             _ => await ActivatorUtilities.CreateInstance<UpgradeTimelineFunction>(provider)
-                .GetUpgradeTimeline(context.Request, operationId, Admin.Token()).ConfigureAwait(false),
-        };
-        var answer = (HttpAnswer)result;
-        await answer.WriteAsync(context.Response).ConfigureAwait(false);
-        clock.Stop();
-        return (clock.Elapsed.TotalMilliseconds, answer.StatusCode, context.Response.Body.Length);
-    }
+                .GetUpgradeTimeline(request, operationId, Admin.Token()).ConfigureAwait(false),
+        });
 
-    private static HttpRequest WithQuery(HttpContext context, string query)
+    private static HttpRequest WithQuery(HttpRequest request, string query)
     {
-        context.Request.QueryString = new QueryString(query);
-        return context.Request;
+        request.QueryString = new QueryString(query);
+        return request;
     }
 
     /// <summary>Sub-task d pushed at (d x span / size) over the last three hours and settled (or left updating) 90 s later.</summary>
-    private static async Task SeedAsync(TableClient table, string operationId, int size)
+    private static IEnumerable<SubTaskState> SubTasks(string operationId, int size)
     {
-        await table.CreateAsync(Admin.Token()).ConfigureAwait(false);
         var start = DateTimeOffset.UtcNow.AddHours(-3);
         var step = TimeSpan.FromHours(3) / size;
-        var states = new List<SubTaskState>(size);
         for (var d = 0; d < size; d++)
         {
             var pick = d % 100;
             var phase = pick == 0 ? UpgradePhase.Failed : pick < 90 ? UpgradePhase.Succeeded : UpgradePhase.Updating;
             var at = start + (step * d);
-            states.Add(new SubTaskState
+            yield return new SubTaskState
             {
                 OperationId = operationId,
                 SubOperationId = $"sub-{d:D8}-{Guid.NewGuid():N}",
@@ -177,15 +137,7 @@ internal static class TimelineSuite
                         : [],
                 ],
                 Seen = ["state:updating"],
-            });
+            };
         }
-
-        var batches = SeededRows.RowsOf(operationId, states)
-            .GroupBy(e => e.PartitionKey)
-            .SelectMany(partition => partition.Chunk(100))
-            .ToArray();
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (batch, ct) =>
-            await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct)
-                .ConfigureAwait(false)).ConfigureAwait(false);
     }
 }
