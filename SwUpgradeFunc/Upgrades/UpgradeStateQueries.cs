@@ -324,7 +324,7 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     }
 
     /// <summary>The bucket's failed list when every counter row of the bucket says it is kept and it has not overflowed; else null.</summary>
-    private async Task<FailedList?> ReadKeptListAsync(TaskRecord task, int bucket, CancellationToken cancellationToken)
+    internal async Task<FailedList?> ReadKeptListAsync(TaskRecord task, int bucket, CancellationToken cancellationToken)
     {
         var partition = StorageKeys.TaskPartition(task.OperationId, bucket);
         var counters = Enumerable.Range(0, task.Shards)
