@@ -104,22 +104,28 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     {
         await tableReady.EnsureAsync().ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.DevicePartition(deviceId)}");
-        var subTasks = new List<SubTaskDetail>();
+        var pointers = new List<(string OperationId, string SubOperationId)>();
         await foreach (var pointer in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var operationId = pointer.GetString("OperationId");
-            var subOperationId = pointer.GetString("SubOperationId");
-            var entity = await table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.TaskPartition(operationId, subOperationId),
-                StorageKeys.SubTaskRow(subOperationId), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (entity.HasValue)
-            {
-                subTasks.Add(SubTaskDetail.From(StateEntities.ToState(entity.Value!)));
-            }
+            pointers.Add((pointer.GetString("OperationId"), pointer.GetString("SubOperationId")));
         }
 
-        return subTasks.Count == 0
+        // The sub-task rows are in other partitions: read at once, not one after another.
+        var subTasks = new System.Collections.Concurrent.ConcurrentBag<SubTaskDetail>();
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = CounterReadParallelism, CancellationToken = cancellationToken },
+            async (pointer, ct) =>
+            {
+                var entity = await table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.TaskPartition(pointer.OperationId, pointer.SubOperationId),
+                    StorageKeys.SubTaskRow(pointer.SubOperationId), cancellationToken: ct).ConfigureAwait(false);
+                if (entity.HasValue)
+                {
+                    subTasks.Add(SubTaskDetail.From(StateEntities.ToState(entity.Value!)));
+                }
+            }).ConfigureAwait(false);
+
+        return subTasks.IsEmpty
             ? null
-            : new DeviceUpgrades(deviceId, [.. subTasks.OrderBy(s => s.FirstUpdate).ThenBy(s => s.OperationId, StringComparer.Ordinal)]);
+            : new DeviceUpgrades(deviceId, [.. subTasks.OrderBy(s => s.FirstUpdate).ThenBy(s => s.OperationId, StringComparer.Ordinal).ThenBy(s => s.SubOperationId, StringComparer.Ordinal)]);
     }
 
     /// <summary>Sums the task's counter rows: one per shard of each bucket.</summary>
