@@ -19,11 +19,12 @@ internal static class SeededRows
         {
             for (var k = 0; k < StorageKeys.CounterShards; k++)
             {
-                shards[(b, k)] = new CounterShard();
+                shards[(b, k)] = new CounterShard { KeepsFailedList = true };
             }
         }
 
         var timeline = new Dictionary<(string Partition, string Row), TimelineShard>();
+        var lists = new Dictionary<string, FailedList>();
         foreach (var state in states)
         {
             var partition = StorageKeys.TaskPartition(operationId, state.SubOperationId);
@@ -43,6 +44,11 @@ internal static class SeededRows
                 (timeline.TryGetValue(key, out var row) ? row : timeline[key] = new TimelineShard()).Add(minute, counts);
             }
 
+            if (FailedList.Concerns(null, counted))
+            {
+                (lists.TryGetValue(partition, out var list) ? list : lists[partition] = new FailedList()).Apply([], indexRow, state);
+            }
+
             yield return entity;
             yield return StateEntities.IndexEntity(partition, indexRow, state);
         }
@@ -50,6 +56,11 @@ internal static class SeededRows
         foreach (var ((bucket, shard), counter) in shards)
         {
             yield return counter.ToEntity(StorageKeys.TaskPartition(operationId, bucket), StorageKeys.CounterRow(shard));
+        }
+
+        foreach (var (partition, list) in lists)
+        {
+            yield return list.ToEntity(partition);
         }
 
         foreach (var ((partition, row), shard) in timeline)

@@ -20,7 +20,8 @@ public sealed class FilteredPagesTests
     /// 4,000 sub-tasks: every 100th failed (1 %), 59 of each 100 succeeded, the rest unsettled in three phases; the
     /// unsettled ones last pushed minutes after <see cref="SeededTask.At"/>.
     /// </summary>
-    private async Task<(UpgradeStateStore Store, ScriptedTableTransport Transport, List<SubTaskState> States)> SeededAsync(int count = 4000)
+    private async Task<(UpgradeStateStore Store, ScriptedTableTransport Transport, List<SubTaskState> States)> SeededAsync(int count = 4000,
+        bool keptLists = true)
     {
         var states = Enumerable.Range(0, count).Select(i => (i % 100) switch
         {
@@ -30,7 +31,17 @@ public sealed class FilteredPagesTests
             < 90 => SeededTask.State(Op, i, UpgradePhase.Downloaded),
             _ => SeededTask.State(Op, i, UpgradePhase.Updating),
         }).ToList();
-        await SeededTask.WriteAsync(new TableClient(AzuriteServer.ConnectionString, _table), Op, states);
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        await SeededTask.WriteAsync(table, Op, states);
+        if (!keptLists)
+        {
+            // As a task an earlier version filled: no counter row says the bucket keeps its failed list.
+            for (var bucket = 0; bucket < StorageKeys.Buckets; bucket++)
+            {
+                await UnkeepAsync(table, bucket);
+            }
+        }
+
         var (service, transport) = ScriptedTableTransport.Create(AzuriteServer.ConnectionString);
         var time = new FixedTime(SeededTask.At.AddHours(2));
         return (new UpgradeStateStore(service, Options.Create(new UpgradesOptions { TableName = _table }), time), transport, states);
@@ -54,19 +65,33 @@ public sealed class FilteredPagesTests
         return ids;
     }
 
+    /// <summary>Rewrites the bucket's counter rows as a writer that does not know the failed lists would: without the column that keeps them.</summary>
+    private static async Task UnkeepAsync(TableClient table, int bucket, int shards = StorageKeys.CounterShards)
+    {
+        for (var shard = 0; shard < shards; shard++)
+        {
+            var row = (await table.GetEntityAsync<TableEntity>(StorageKeys.TaskPartition(Op, bucket), StorageKeys.CounterRow(shard))).Value;
+            row.Remove("KeepsFailedList");
+            await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+        }
+    }
+
     private static SubTaskFilter Filter(string name) => SubTaskFilter.TryParse(name, out var filter) ? filter : throw new ArgumentException(name);
 
     private static int Queries(ScriptedTableTransport transport) =>
         transport.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("()", StringComparison.Ordinal));
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(7)]
-    [InlineData(1000)]
-    public async Task PagingASparsePhase_ReturnsEveryRowOnce_InOneStableOrder(int pageSize)
+    [InlineData(1, true)]
+    [InlineData(3, true)]
+    [InlineData(7, true)]
+    [InlineData(1000, true)]
+    [InlineData(1, false)]
+    [InlineData(7, false)]
+    [InlineData(1000, false)]
+    public async Task PagingASparsePhase_ReturnsEveryRowOnce_InOneStableOrder(int pageSize, bool keptLists)
     {
-        var (store, _, states) = await SeededAsync();
+        var (store, _, states) = await SeededAsync(keptLists: keptLists);
 
         var ids = await AllPagesAsync(store, Filter("failed"), pageSize);
         var inOnePage = await AllPagesAsync(store, Filter("failed"), 1000);
@@ -105,13 +130,14 @@ public sealed class FilteredPagesTests
     }
 
     /// <summary>
-    /// 1 % failed of 4,000, a page of 100: each bucket is asked once, in windows of 1, 2, 4, 8 and 16 buckets (and the
-    /// last one), so the page is six rounds of queries instead of 32 one after the other.
+    /// 1 % failed of 4,000 in a task whose buckets keep no failed list, a page of 100: each bucket is asked once, in
+    /// windows of 1, 2, 4, 8 and 16 buckets (and the last one), so the page is six rounds of queries instead of 32 one
+    /// after the other.
     /// </summary>
     [Fact]
     public async Task ASparsePage_IsOneQueryPerBucket_InWindowsThatDouble()
     {
-        var (store, transport, _) = await SeededAsync();
+        var (store, transport, _) = await SeededAsync(keptLists: false);
         await store.ListSubTasksAsync(Op, Filter("failed"), 1, null, StalledAfter, CancellationToken.None);
         transport.ClearRequests();
 
@@ -119,11 +145,73 @@ public sealed class FilteredPagesTests
 
         Assert.Equal(40, page.SubTasks.Count);
         Assert.Null(page.ContinuationToken);
-        // The two point reads: the task row and the deletion tombstone.
-        Assert.Equal(2, transport.Requests.Count(r => r.Method == "GET" && !r.Path.EndsWith("()", StringComparison.Ordinal)));
+        // The point reads: the task row, the deletion tombstone, and each bucket's failed list and counter rows, which
+        // say that the bucket keeps no list.
+        Assert.Equal(2 + (StorageKeys.Buckets * (StorageKeys.CounterShards + 1)),
+            transport.Requests.Count(r => r.Method == "GET" && !r.Path.EndsWith("()", StringComparison.Ordinal)));
         Assert.Equal(StorageKeys.Buckets, Queries(transport));
         // The largest window, 16 buckets, is asked at once: more than the one before it could have had in flight.
         Assert.InRange(transport.MaxQueriesInFlight, (StorageKeys.Buckets / 4) + 1, StorageKeys.Buckets / 2);
+    }
+
+    /// <summary>
+    /// The same page of a task whose buckets keep their failed lists is no query at all: per bucket its list and its
+    /// counter rows (which say the list is kept), besides the task row and the tombstone, whatever the task's size.
+    /// </summary>
+    [Fact]
+    public async Task AFailedPage_IsPointReadsOfTheBucketsLists_WhenTheyAreKept()
+    {
+        var (store, transport, states) = await SeededAsync();
+        await store.ListSubTasksAsync(Op, Filter("failed"), 1, null, StalledAfter, CancellationToken.None);
+        transport.ClearRequests();
+
+        var page = (await store.ListSubTasksAsync(Op, Filter("failed"), 100, null, StalledAfter, CancellationToken.None))!;
+
+        Assert.Equal(states.Where(s => s.Phase == UpgradePhase.Failed).Select(s => s.SubOperationId).Order(StringComparer.Ordinal),
+            page.SubTasks.Select(r => r.SubOperationId).Order(StringComparer.Ordinal));
+        Assert.Null(page.ContinuationToken);
+        Assert.Equal(0, Queries(transport));
+        Assert.Equal(2 + (StorageKeys.Buckets * (StorageKeys.CounterShards + 1)), transport.Requests.Count(r => r.Method == "GET"));
+    }
+
+    /// <summary>
+    /// A bucket whose list overflowed, and one whose counter row a writer that does not know the lists rewrote, are read
+    /// from their index rows (one query each); the pages are the same rows, column for column, in the same order.
+    /// </summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(100)]
+    public async Task BucketsWithoutAKeptList_AreReadFromTheirIndexRows_InTheSameOrder(int pageSize)
+    {
+        var (store, transport, _) = await SeededAsync();
+        var listed = await AllRowsAsync(store, Filter("failed").WithErrorCode("E2")!.Value, pageSize);
+        var buckets = listed.Select(r => StorageKeys.BucketOf(r.SubOperationId)).Distinct().Order().Take(2).ToArray();
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        var overflowed = new TableEntity(StorageKeys.TaskPartition(Op, buckets[0]), FailedList.Row) { ["Rows"] = "[]"u8.ToArray(), ["Overflowed"] = true };
+        await table.UpsertEntityAsync(overflowed, TableUpdateMode.Replace);
+        await UnkeepAsync(table, buckets[1], shards: 1);
+        transport.ClearRequests();
+
+        var read = await AllRowsAsync(store, Filter("failed").WithErrorCode("E2")!.Value, pageSize);
+
+        Assert.Equal(listed, read);
+        Assert.All(read, r => Assert.Equal("E2", r.ErrorCode));
+        Assert.InRange(Queries(transport), 2, 2 * ((listed.Count / pageSize) + 1));
+    }
+
+    private static async Task<List<SubTaskRow>> AllRowsAsync(UpgradeStateStore store, SubTaskFilter filter, int pageSize)
+    {
+        var rows = new List<SubTaskRow>();
+        string? token = null;
+        do
+        {
+            var page = (await store.ListSubTasksAsync(Op, filter, pageSize, token, StalledAfter, CancellationToken.None))!;
+            rows.AddRange(page.SubTasks);
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        return rows;
     }
 
     /// <summary>A dense list is one query: the first bucket fills the page, and no other bucket is asked.</summary>

@@ -79,16 +79,44 @@ public sealed class SettledBreakdownsTests
         Assert.Null(answer.Other);
     }
 
-    /// <summary>1 % failed of 3,200: one query per bucket, and only the 32 failed rows come back.</summary>
+    /// <summary>1 % failed of 3,200, every bucket keeping its failed list: point reads of the lists and counter rows, no query.</summary>
     [Fact]
-    public async Task FailureReasons_ReadOnlyTheFailedIndexRows_OneQueryPerBucket()
+    public async Task FailureReasons_ReadTheBucketsFailedLists_WithoutAQuery()
     {
         var (store, transport, _) = await SeededAsync();
-
         await store.GetFailureReasonsAsync(Op, CancellationToken.None);
+        transport.ClearRequests();
+
+        var answer = (await store.GetFailureReasonsAsync(Op, CancellationToken.None))!;
+
+        Assert.Equal(32, answer.Failed);
+        Assert.Equal(0, Queries(transport));
+        Assert.Equal(2 + (StorageKeys.Buckets * (StorageKeys.CounterShards + 1)), transport.Requests.Count(r => r.Method == "GET"));
+    }
+
+    /// <summary>1 % failed of 3,200 in a task whose buckets keep no failed list (an earlier writer's): one query per bucket, only the 32 failed rows come back.</summary>
+    [Fact]
+    public async Task FailureReasons_ReadOnlyTheFailedIndexRows_OneQueryPerBucket_WhenNoListIsKept()
+    {
+        var (store, transport, _) = await SeededAsync();
+        var listed = (await store.GetFailureReasonsAsync(Op, CancellationToken.None))!;
+        var table = new TableClient(AzuriteServer.ConnectionString, _table);
+        for (var bucket = 0; bucket < StorageKeys.Buckets; bucket++)
+        {
+            var row = (await table.GetEntityAsync<TableEntity>(StorageKeys.TaskPartition(Op, bucket), StorageKeys.CounterRow(0))).Value;
+            row.Remove("KeepsFailedList");
+            await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+        }
+
+        transport.ClearRequests();
+        var before = transport.RowsQueried;
+
+        var answer = (await store.GetFailureReasonsAsync(Op, CancellationToken.None))!;
 
         Assert.Equal(StorageKeys.Buckets, Queries(transport));
-        Assert.Equal(32, transport.RowsQueried);
+        Assert.Equal(32, transport.RowsQueried - before);
+        Assert.Equal(listed.Reasons.Select(r => (r.ErrorCode, r.Count, r.ResultDesc, r.Share, string.Join(",", r.SampleDeviceIds))),
+            answer.Reasons.Select(r => (r.ErrorCode, r.Count, r.ResultDesc, r.Share, string.Join(",", r.SampleDeviceIds))));
     }
 
     [Fact]

@@ -65,6 +65,7 @@ internal sealed class CounterShard
     private const string VersionsColumn = "SettledByVersion";
     private const string OtherSucceededColumn = "OtherVersionsSucceeded";
     private const string OtherFailedColumn = "OtherVersionsFailed";
+    private const string KeepsFailedListColumn = "KeepsFailedList";
 
     private readonly Dictionary<string, int> _phases;
     private readonly SortedDictionary<long, int> _activeByMinute;
@@ -89,6 +90,13 @@ internal sealed class CounterShard
 
     public ETag ETag { get; set; }
 
+    /// <summary>
+    /// Whether the bucket's failed list (<see cref="FailedList"/>) holds every failed sub-task this row counts. Set when
+    /// the bucket is set up with no earlier rows, and kept by this version's writes only: a writer that does not know the
+    /// list rewrites the row without the column, and from then on the bucket's failed page is read from its index rows.
+    /// </summary>
+    public bool KeepsFailedList { get; set; }
+
     public IReadOnlyDictionary<string, int> Phases => _phases;
 
     /// <summary>Settled sub-tasks per named source version (a version may show zero while <see cref="OtherVersions"/> is not).</summary>
@@ -98,7 +106,8 @@ internal sealed class CounterShard
     public VersionCounts OtherVersions { get; private set; }
 
     public CounterShard Clone() => new(new Dictionary<string, int>(_phases, StringComparer.Ordinal), new SortedDictionary<long, int>(_activeByMinute),
-        new SortedDictionary<string, VersionCounts>(_versions, StringComparer.Ordinal), OtherVersions, ETag);
+        new SortedDictionary<string, VersionCounts>(_versions, StringComparer.Ordinal), OtherVersions, ETag)
+    { KeepsFailedList = KeepsFailedList };
 
     public void Add(CountedState state, int sign)
     {
@@ -206,6 +215,11 @@ internal sealed class CounterShard
         entity[VersionsColumn] = EncodeVersions(_versions);
         entity[OtherSucceededColumn] = OtherVersions.Succeeded;
         entity[OtherFailedColumn] = OtherVersions.Failed;
+        if (KeepsFailedList)
+        {
+            entity[KeepsFailedListColumn] = true;
+        }
+
         return entity;
     }
 
@@ -214,7 +228,8 @@ internal sealed class CounterShard
         var phases = UpgradePhases.Names.ToDictionary(n => n, n => entity.GetInt32(n) ?? 0, StringComparer.Ordinal);
         var other = new VersionCounts(entity.GetInt32(OtherSucceededColumn) ?? 0, entity.GetInt32(OtherFailedColumn) ?? 0);
         return new CounterShard(phases, DecodeHistogram(entity.GetBinary("ActiveByMinute") ?? []),
-            DecodeVersions(entity.GetBinary(VersionsColumn) ?? []), other, entity.ETag);
+            DecodeVersions(entity.GetBinary(VersionsColumn) ?? []), other, entity.ETag)
+        { KeepsFailedList = entity.GetBoolean(KeepsFailedListColumn) == true };
     }
 
     /// <summary>Per version in ordinal order: its UTF-8 length and bytes, then succeeded and failed, as unsigned LEB128.</summary>

@@ -5,8 +5,8 @@ using SwUpgradeFunc.Storage;
 namespace SwUpgradeFunc.Upgrades;
 
 /// <summary>
-/// A task's failure reasons, counted from its failed index rows (<c>p|failed|...</c>) of every bucket in parallel, so
-/// their cost grows with the failed sub-tasks only; and its source versions, summed from its counter rows, so their
+/// A task's failure reasons, counted from each bucket's failed list or, where it keeps none, its failed index rows
+/// (<c>p|failed|...</c>), every bucket in parallel, so their cost grows with the failed sub-tasks only; and its source versions, summed from its counter rows, so their
 /// cost does not grow with the task (docs/store.md).
 /// </summary>
 internal sealed class SettledBreakdowns(TableClient table, RetryableSetUp tableReady, TaskRows tasks, UpgradeStateQueries queries)
@@ -25,24 +25,23 @@ internal sealed class SettledBreakdowns(TableClient table, RetryableSetUp tableR
     public async Task<FailureReasons?> GetFailureReasonsAsync(string operationId, CancellationToken cancellationToken)
     {
         await tableReady.EnsureAsync().ConfigureAwait(false);
-        if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is null)
+        if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is not { } task)
         {
             return null;
         }
 
         var groups = new Dictionary<string, ReasonTally>(StringComparer.Ordinal);
         var gate = new object();
-        await ReadSettledAsync(operationId, [UpgradePhase.Failed.Name()], FailureColumns, row =>
+        await ReadFailedAsync(task, (deviceId, errorCode, description) =>
         {
-            var errorCode = row.GetString("ErrorCode") ?? "";
             lock (gate)
             {
-                if (!groups.TryGetValue(errorCode, out var tally))
+                if (!groups.TryGetValue(errorCode ?? "", out var tally))
                 {
-                    groups[errorCode] = tally = new ReasonTally();
+                    groups[errorCode ?? ""] = tally = new ReasonTally();
                 }
 
-                tally.Add(row.GetString("DeviceId") ?? "", row.GetString("ResultDesc") ?? "");
+                tally.Add(deviceId ?? "", description ?? "");
             }
         }, cancellationToken).ConfigureAwait(false);
 
@@ -104,21 +103,32 @@ internal sealed class SettledBreakdowns(TableClient table, RetryableSetUp tableR
 
     private static double Share(int part, int whole) => whole == 0 ? 0 : Math.Round((double)part / whole, 4);
 
-    /// <summary>Reads the given settled phases' index rows of every bucket, the buckets in parallel, each bucket's pages in turn.</summary>
-    private async Task ReadSettledAsync(string operationId, IReadOnlyList<string> phases, string[] columns, Action<TableEntity> visit,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Visits the task's failed sub-tasks (device, error code, description), the buckets in parallel: a bucket's kept
+    /// failed list when it has one (point reads), its failed index rows otherwise (one query per 1,000 rows).
+    /// </summary>
+    private async Task ReadFailedAsync(TaskRecord task, Action<string?, string?, string?> visit, CancellationToken cancellationToken)
     {
-        var ranges = Enumerable.Range(0, StorageKeys.Buckets)
-            .SelectMany(b => phases.Select(p => (Partition: StorageKeys.TaskPartition(operationId, b), Phase: p)));
-        await Parallel.ForEachAsync(ranges,
+        var failed = UpgradePhase.Failed.Name();
+        await Parallel.ForEachAsync(Enumerable.Range(0, StorageKeys.Buckets),
             new ParallelOptions { MaxDegreeOfParallelism = StorageKeys.Buckets, CancellationToken = cancellationToken },
-            async (range, ct) =>
+            async (bucket, ct) =>
             {
-                var filter = TableClient.CreateQueryFilter(
-                    $"PartitionKey eq {range.Partition} and (RowKey ge {StorageKeys.PhaseIndexStart(range.Phase)} and RowKey lt {StorageKeys.PhaseIndexStop(range.Phase)})");
-                await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, columns, ct).ConfigureAwait(false))
+                if (await queries.ReadKeptListAsync(task, bucket, ct).ConfigureAwait(false) is { } list)
                 {
-                    visit(row);
+                    foreach (var row in list.Rows)
+                    {
+                        visit(row.DeviceId, row.ErrorCode, row.ResultDesc);
+                    }
+
+                    return;
+                }
+
+                var filter = TableClient.CreateQueryFilter(
+                    $"PartitionKey eq {StorageKeys.TaskPartition(task.OperationId, bucket)} and (RowKey ge {StorageKeys.PhaseIndexStart(failed)} and RowKey lt {StorageKeys.PhaseIndexStop(failed)})");
+                await foreach (var row in table.QueryAsync<TableEntity>(filter, 1000, FailureColumns, ct).ConfigureAwait(false))
+                {
+                    visit(row.GetString("DeviceId"), row.GetString("ErrorCode"), row.GetString("ResultDesc"));
                 }
             }).ConfigureAwait(false);
     }

@@ -6,23 +6,29 @@ namespace SwUpgradeFunc.Upgrades;
 
 /// <summary>
 /// Writes one sub-task's transition as one entity-group transaction in its bucket partition: the sub-task row
-/// (conditional on its ETag), its shard's counter row (conditional on its ETag, only when what it counts changes) and its
-/// index row; any conflict fails the whole transaction, which is then decided again from fresh reads. The last written
-/// sub-task and counter rows are kept in memory with their ETags: a stale entry costs a 412 and a re-read, never a lost update.
+/// (conditional on its ETag), its shard's counter row (conditional on its ETag, only when what it counts changes), its
+/// index row and, when the sub-task is or was failed, its bucket's failed list (conditional on its ETag); any conflict
+/// fails the whole transaction, which is then decided again from fresh reads. The last written sub-task, counter and
+/// failed-list rows are kept in memory with their ETags: a stale entry costs a 412 and a re-read, never a lost update.
 /// </summary>
 internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineWrites timeline) : IDisposable
 {
     /// <summary>Counter rows kept in memory (96 per task; a few KB each at most).</summary>
     private const int CachedCounters = 10_000;
 
+    /// <summary>Failed lists kept in memory (32 per task at most; up to <see cref="FailedList.MaxBytes"/> each, usually far less).</summary>
+    private const int CachedLists = 1_000;
+
     private readonly MemoryCache _written = new(new MemoryCacheOptions { SizeLimit = UpgradeStateStore.CachedSubTasks });
     private readonly MemoryCache _counters = new(new MemoryCacheOptions { SizeLimit = CachedCounters });
+    private readonly MemoryCache _lists = new(new MemoryCacheOptions { SizeLimit = CachedLists });
     private readonly SemaphoreSlim[] _shardGates = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
 
     public void Dispose()
     {
         _written.Dispose();
         _counters.Dispose();
+        _lists.Dispose();
         foreach (var gate in _shardGates)
         {
             gate.Dispose();
@@ -33,7 +39,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
     public void Forget(string operationId)
     {
         var prefix = StorageKeys.TaskPartition(operationId, 0)[..^2];
-        foreach (var cache in new[] { _written, _counters })
+        foreach (var cache in new[] { _written, _counters, _lists })
         {
             foreach (var key in cache.Keys.OfType<string>().Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
             {
@@ -53,6 +59,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
         var counterRow = StorageKeys.CounterRow(StorageKeys.ShardOf(write.SubOperationId, shards));
         var cacheKey = partition + "\n" + row;
         var counterKey = partition + "\n" + counterRow;
+        var listKey = partition + "\n" + FailedList.Row;
         var indexed = false;
         List<TimelineRowChange> timelineRows = [];
 
@@ -118,7 +125,8 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
                 // The index row moves with the counts (its key holds what they count) and is rewritten in place otherwise;
                 // a duplicate leaves it alone, unless it still has a key of the earlier layout.
                 var moved = oldIndexRows.Any(old => old != indexRow);
-                if (!transition.IsDuplicate || moved)
+                var indexWritten = !transition.IsDuplicate || moved;
+                if (indexWritten)
                 {
                     foreach (var old in oldIndexRows.Where(old => old != indexRow))
                     {
@@ -127,6 +135,25 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
 
                     actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace,
                         StateEntities.IndexEntity(partition, indexRow, state)));
+                }
+
+                // The failed list follows the failed index rows it copies, in the same transaction.
+                FailedList? nextList = null;
+                var listAction = actions.Count;
+                if (indexWritten && counter.KeepsFailedList && FailedList.Concerns(before, after))
+                {
+                    var list = await ReadListAsync(partition, listKey, cancellationToken).ConfigureAwait(false);
+                    nextList = list.Clone();
+                    if (nextList.Apply(oldIndexRows, indexRow, state))
+                    {
+                        actions.Add(list.Stored
+                            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, nextList.ToEntity(partition), list.ETag)
+                            : new TableTransactionAction(TableTransactionActionType.Add, nextList.ToEntity(partition)));
+                    }
+                    else
+                    {
+                        nextList = null;
+                    }
                 }
 
                 try
@@ -145,6 +172,13 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
                         timeline.Committed(timelineRows[i], responses[firstTimelineAction + i].Headers.ETag ?? default);
                     }
 
+                    if (nextList is not null)
+                    {
+                        nextList.ETag = responses[listAction].Headers.ETag ?? default;
+                        nextList.Stored = true;
+                        _lists.Set(listKey, nextList, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(15) });
+                    }
+
                     break;
                 }
                 catch (RequestFailedException ex) when (ex.Status is 404 or 409 or 412 && attempt < UpgradeStateStore.MaxAttempts)
@@ -153,6 +187,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
                     // Another processor wrote the sub-task or the counter row since we read them: read both again.
                     _written.Remove(cacheKey);
                     _counters.Remove(counterKey);
+                    _lists.Remove(listKey);
                     timeline.Forget(timelineRows);
                     await Task.Delay(Random.Shared.Next(5, 20 * Math.Min(attempt, 10)), cancellationToken).ConfigureAwait(false);
                 }
@@ -172,6 +207,17 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
         subTaskRow.GetString(StateEntities.IndexKeyColumn) is { } key
             ? [key]
             : EarlierLayouts.IndexRowsOf(subTaskRow, counted, subOperationId);
+
+    private async Task<FailedList> ReadListAsync(string partition, string listKey, CancellationToken cancellationToken)
+    {
+        if (_lists.TryGetValue(listKey, out FailedList? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        var read = await table.GetEntityIfExistsAsync<TableEntity>(partition, FailedList.Row, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return read.HasValue ? FailedList.From(read.Value!) : new FailedList();
+    }
 
     private async Task<CounterShard> ReadCounterAsync(string operationId, int bucket, int shards, string partition, string counterRow,
         string counterKey, CancellationToken cancellationToken)

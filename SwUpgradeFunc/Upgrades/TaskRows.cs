@@ -182,6 +182,13 @@ internal sealed class TaskRows(TableClient table, EarlierLayouts earlier)
                 continue;
             }
 
+            // A bucket that starts empty keeps its failed list from its first write; one an earlier version filled is read
+            // from its index rows.
+            foreach (var shard in shards)
+            {
+                shard.KeepsFailedList = totals.Count == 0;
+            }
+
             try
             {
                 await table.SubmitTransactionAsync(shards.Select((shard, i) => new TableTransactionAction(TableTransactionActionType.Add,

@@ -25,6 +25,8 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
 
     private static readonly string[] TaskColumns = ["OperationId", "Kind", "FirstUpdate", "LastUpdate", "CounterShards"];
 
+    private static readonly string FailedPhase = UpgradePhase.Failed.Name();
+
     public async Task<TaskProgress?> GetTaskAsync(string operationId, int pageSize, string? continuationToken, TimeSpan stalledAfter,
         CancellationToken cancellationToken)
     {
@@ -52,13 +54,15 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         var scope = ContinuationTokens.Scope("subtasks", operationId, filter, stalledAfter);
         var (segment, after) = ContinuationTokens.Parse(scope, continuationToken, StorageKeys.Buckets * filter.RangeCount);
         await tableReady.EnsureAsync().ConfigureAwait(false);
-        if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is null)
+        if (await tasks.ReadAsync(operationId, cancellationToken).ConfigureAwait(false) is not { } task)
         {
             return null;
         }
 
-        var (rows, next) = await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, after, scope,
-            cancellationToken).ConfigureAwait(false);
+        var (rows, next) = filter.Name == FailedPhase
+            ? await ReadFailedPageAsync(task, filter, pageSize, segment, after, scope, cancellationToken).ConfigureAwait(false)
+            : await ReadPageAsync(operationId, filter, Cutoff(stalledAfter), pageSize, segment, after, scope, cancellationToken)
+                .ConfigureAwait(false);
         return new SubTaskPage(operationId, filter.Name, UpgradeStateStore.Iso(stalledAfter), rows, next) { ErrorCode = filter.ErrorCode };
     }
 
@@ -100,22 +104,28 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     {
         await tableReady.EnsureAsync().ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StorageKeys.DevicePartition(deviceId)}");
-        var subTasks = new List<SubTaskDetail>();
+        var pointers = new List<(string OperationId, string SubOperationId)>();
         await foreach (var pointer in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var operationId = pointer.GetString("OperationId");
-            var subOperationId = pointer.GetString("SubOperationId");
-            var entity = await table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.TaskPartition(operationId, subOperationId),
-                StorageKeys.SubTaskRow(subOperationId), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (entity.HasValue)
-            {
-                subTasks.Add(SubTaskDetail.From(StateEntities.ToState(entity.Value!)));
-            }
+            pointers.Add((pointer.GetString("OperationId"), pointer.GetString("SubOperationId")));
         }
 
-        return subTasks.Count == 0
+        // The sub-task rows are in other partitions: read at once, not one after another.
+        var subTasks = new System.Collections.Concurrent.ConcurrentBag<SubTaskDetail>();
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = CounterReadParallelism, CancellationToken = cancellationToken },
+            async (pointer, ct) =>
+            {
+                var entity = await table.GetEntityIfExistsAsync<TableEntity>(StorageKeys.TaskPartition(pointer.OperationId, pointer.SubOperationId),
+                    StorageKeys.SubTaskRow(pointer.SubOperationId), cancellationToken: ct).ConfigureAwait(false);
+                if (entity.HasValue)
+                {
+                    subTasks.Add(SubTaskDetail.From(StateEntities.ToState(entity.Value!)));
+                }
+            }).ConfigureAwait(false);
+
+        return subTasks.IsEmpty
             ? null
-            : new DeviceUpgrades(deviceId, [.. subTasks.OrderBy(s => s.FirstUpdate).ThenBy(s => s.OperationId, StringComparer.Ordinal)]);
+            : new DeviceUpgrades(deviceId, [.. subTasks.OrderBy(s => s.FirstUpdate).ThenBy(s => s.OperationId, StringComparer.Ordinal).ThenBy(s => s.SubOperationId, StringComparer.Ordinal)]);
     }
 
     /// <summary>Sums the task's counter rows: one per shard of each bucket.</summary>
@@ -253,6 +263,92 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
         }
 
         return (rows, segment < segments ? ContinuationTokens.Format(scope, segment, after) : null);
+    }
+
+    /// <summary>
+    /// A page of the failed sub-tasks: the buckets' failed lists are read at once (with their counter rows, which say
+    /// whether each list is kept), and a bucket is taken from its list when it is, from its failed index rows otherwise
+    /// (the bucket was filled by an earlier version, or has too many failures for a list). The order and the token are
+    /// those of <see cref="ReadPageAsync"/>: the failed filter has one range per bucket, so a segment is a bucket, and a
+    /// list is in row key order.
+    /// </summary>
+    private async Task<(List<SubTaskRow> Rows, string? Next)> ReadFailedPageAsync(TaskRecord task, SubTaskFilter filter, int pageSize,
+        int segment, string? after, string scope, CancellationToken cancellationToken)
+    {
+        var lists = new FailedList?[StorageKeys.Buckets];
+        await Parallel.ForEachAsync(Enumerable.Range(segment, StorageKeys.Buckets - segment),
+            new ParallelOptions { MaxDegreeOfParallelism = CounterReadParallelism, CancellationToken = cancellationToken },
+            async (bucket, ct) => lists[bucket] = await ReadKeptListAsync(task, bucket, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        if (lists.All(list => list is null))
+        {
+            // A task an earlier version filled: its buckets are read in windows, as any filter's.
+            return await ReadPageAsync(task.OperationId, filter, 0, pageSize, segment, after, scope, cancellationToken).ConfigureAwait(false);
+        }
+
+        var ranges = filter.Ranges(0);
+        var rows = new List<SubTaskRow>();
+        for (var bucket = segment; bucket < StorageKeys.Buckets; bucket++)
+        {
+            var start = bucket == segment ? after : null;
+            if (lists[bucket] is { } list)
+            {
+                foreach (var listed in list.Rows)
+                {
+                    if ((start is not null && string.CompareOrdinal(listed.Key, start) <= 0) ||
+                        (filter.ErrorCode is not null && listed.ErrorCode != filter.ErrorCode))
+                    {
+                        continue;
+                    }
+
+                    if (rows.Count == pageSize)
+                    {
+                        return (rows, ContinuationTokens.Format(scope, bucket, start));
+                    }
+
+                    rows.Add(listed.ToRow());
+                    start = listed.Key;
+                }
+            }
+            else
+            {
+                var (read, complete) = await ReadSegmentAsync(task.OperationId, filter, ranges, bucket, start, pageSize - rows.Count,
+                    cancellationToken).ConfigureAwait(false);
+                rows.AddRange(read.Select(e => StateEntities.ToRow(e, 0)));
+                if (!complete)
+                {
+                    return (rows, ContinuationTokens.Format(scope, bucket, read[^1].RowKey));
+                }
+            }
+
+            if (rows.Count == pageSize)
+            {
+                return (rows, bucket + 1 < StorageKeys.Buckets ? ContinuationTokens.Format(scope, bucket + 1, null) : null);
+            }
+        }
+
+        return (rows, null);
+    }
+
+    /// <summary>The bucket's failed list when every counter row of the bucket says it is kept and it has not overflowed; else null.</summary>
+    internal async Task<FailedList?> ReadKeptListAsync(TaskRecord task, int bucket, CancellationToken cancellationToken)
+    {
+        var partition = StorageKeys.TaskPartition(task.OperationId, bucket);
+        var counters = Enumerable.Range(0, task.Shards)
+            .Select(s => table.GetEntityIfExistsAsync<TableEntity>(partition, StorageKeys.CounterRow(s), cancellationToken: cancellationToken))
+            .ToList();
+        var list = await table.GetEntityIfExistsAsync<TableEntity>(partition, FailedList.Row, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var counter in counters)
+        {
+            var read = await counter.ConfigureAwait(false);
+            if (!read.HasValue || !CounterShard.From(read.Value!).KeepsFailedList)
+            {
+                return null;
+            }
+        }
+
+        var kept = list.HasValue ? FailedList.From(list.Value!) : new FailedList();
+        return kept.Overflowed ? null : kept;
     }
 
     /// <summary>Up to <paramref name="take"/> index rows of one segment after the key <paramref name="after"/>; complete when the segment holds no more.</summary>

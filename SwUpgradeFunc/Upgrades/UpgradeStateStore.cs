@@ -142,15 +142,10 @@ public sealed class UpgradeStateStore : IDisposable
             return null;
         }
 
-        // Sub-tasks of a task being deleted are hidden as soon as its deletion starts (one tombstone read per task).
-        var deleted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var operationId in found.SubTasks.Select(s => s.OperationId).Distinct(StringComparer.Ordinal))
-        {
-            if (await _deletion.IsDeletedAsync(operationId, cancellationToken).ConfigureAwait(false))
-            {
-                deleted.Add(operationId);
-            }
-        }
+        // Sub-tasks of a task being deleted are hidden as soon as its deletion starts (one tombstone read per task, at once).
+        var operationIds = found.SubTasks.Select(s => s.OperationId).Distinct(StringComparer.Ordinal).ToList();
+        var tombstones = await Task.WhenAll(operationIds.Select(op => _deletion.IsDeletedAsync(op, cancellationToken))).ConfigureAwait(false);
+        var deleted = operationIds.Where((_, i) => tombstones[i]).ToHashSet(StringComparer.Ordinal);
 
         var kept = found.SubTasks.Where(s => !deleted.Contains(s.OperationId)).ToList();
         return kept.Count == 0 ? null : found with { SubTasks = kept };

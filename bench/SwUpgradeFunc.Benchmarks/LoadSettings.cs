@@ -2,8 +2,11 @@ using System.Globalization;
 
 namespace SwUpgradeFunc.Benchmarks;
 
-/// <summary>The knobs of the Azurite load suites: <c>--count</c>, <c>--concurrency</c>, <c>--rounds</c>, <c>--time-limit</c>, <c>--disk</c>, <c>--rate</c> (push suite).</summary>
-internal sealed record LoadSettings(int Count, int Concurrency, int Rounds, bool OnDisk, TimeSpan RunLimit, double Rate = 800)
+/// <summary>
+/// The knobs of the Azurite load suites: <c>--count</c>, <c>--concurrency</c>, <c>--rounds</c>, <c>--time-limit</c>,
+/// <c>--disk</c>, <c>--rate</c> (push suite), <c>--failed</c> (processor suite: the share of devices whose result is FAIL, in %).
+/// </summary>
+internal sealed record LoadSettings(int Count, int Concurrency, int Rounds, bool OnDisk, TimeSpan RunLimit, double Rate = 800, int FailedPercent = 0)
 {
     public static LoadSettings Parse(IReadOnlyList<string> args)
     {
@@ -18,6 +21,7 @@ internal sealed record LoadSettings(int Count, int Concurrency, int Rounds, bool
                 "--time-limit" => settings with { RunLimit = TimeSpan.FromSeconds(Bounded(args, ++i, 5, 600)) },
                 "--disk" => settings with { OnDisk = true },
                 "--rate" => settings with { Rate = Bounded(args, ++i, 1, 5000) },
+                "--failed" => settings with { FailedPercent = Bounded(args, ++i, 0, 100) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }
@@ -38,5 +42,5 @@ internal sealed record LoadSettings(int Count, int Concurrency, int Rounds, bool
 
     public override string ToString() =>
         $"{Count} messages per run, concurrency {Concurrency}, {Rounds} rounds (baseline and path alternating), " +
-        $"each run capped at {RunLimit.TotalSeconds:0} s";
+        $"each run capped at {RunLimit.TotalSeconds:0} s" + (FailedPercent > 0 ? $", {FailedPercent} % of devices failing" : "");
 }

@@ -14,7 +14,8 @@ namespace SwUpgradeFunc.Benchmarks;
 /// as the queue trigger calls it, minus the queue) versus a bare <see cref="TableClient.UpsertEntityAsync{T}"/> of one
 /// sub-task row per notification, at the same concurrency, in one run against one Azurite. The notifications are a
 /// fleet's lifecycles: count/5 devices of one task, each pushing downloading, downloaded, updating, idle and a
-/// SUCCESS result, sent in waves (every device's first state, then every device's second, ...).
+/// SUCCESS result (FAIL for <c>--failed</c> % of them, spread evenly), sent in waves (every device's first state, then
+/// every device's second, ...).
 /// </summary>
 internal static class ProcessorSuite
 {
@@ -38,7 +39,7 @@ internal static class ProcessorSuite
         for (var round = 1; round <= settings.Rounds; round++)
         {
             var operationId = $"bench-op-{round}-{Guid.NewGuid():N}";
-            var messages = Fleet(operationId, devices);
+            var messages = Fleet(operationId, devices, settings.FailedPercent);
             var processorFirst = round % 2 == 0;
             LoadResult? bare = null, path = null, transaction = null;
             foreach (var which in processorFirst ? new[] { "processor", "bare" } : ["bare", "processor"])
@@ -70,7 +71,7 @@ internal static class ProcessorSuite
                     if (round == 1)
                     {
                         var warmOp = $"warm-{Guid.NewGuid():N}";
-                        var warm = Fleet(warmOp, 100);
+                        var warm = Fleet(warmOp, 100, settings.FailedPercent);
                         await LoadRun.RunAsync("warm-up", warm.Length, settings.Concurrency, settings.RunLimit,
                             (i, ct) => processor.ProcessAsync(warm[i], $"w{i}", 1, ct));
                     }
@@ -90,13 +91,15 @@ internal static class ProcessorSuite
                         $"round {round}: {(double)counter.Requests / Math.Max(1, path.Completed):0.00} table requests per notification, " +
                         $"{counter.Conflicts} conflicts (409/412, transactions included)"));
 
-                    // Nothing lost: every device of the task must have settled as succeeded.
+                    // Nothing lost: every device of the task must have settled as its result said.
                     var progress = await provider.GetRequiredService<UpgradeStateStore>()
                         .GetTaskAsync(operationId, 1, null, Admin.Token());
                     var succeeded = progress?.Phases.GetValueOrDefault("succeeded") ?? 0;
-                    if (path.Completed == count && succeeded != devices)
+                    var failed = progress?.Phases.GetValueOrDefault("failed") ?? 0;
+                    var failing = Enumerable.Range(0, devices).Count(d => Fails(d, settings.FailedPercent));
+                    if (path.Completed == count && (succeeded != devices - failing || failed != failing))
                     {
-                        problems.Add($"round {round}: {succeeded} of {devices} devices recorded as succeeded");
+                        problems.Add($"round {round}: {succeeded} succeeded and {failed} failed of {devices} devices, {failing} sent FAIL");
                     }
                 }
             }
@@ -120,14 +123,14 @@ internal static class ProcessorSuite
             $"median {Report.Median(transactionRatios):0.00}"));
         report.Line("processor storage requests: " + string.Join("; ", requestNotes));
         report.Line(problems.Count == 0
-            ? $"check: every device of every round settled as succeeded ({devices} devices per round)"
+            ? $"check: every device of every round settled as its result said ({devices} devices per round)"
             : "check FAILED: " + string.Join("; ", problems));
         report.Save();
         return problems.Count > 0 || results.Any(r => r.Failed > 0 || r.Completed < count) ? 1 : 0;
     }
 
     /// <summary>The queue messages (envelope JSON, as the trigger hands them over) of a fleet's lifecycles, in waves.</summary>
-    private static string[] Fleet(string operationId, int devices)
+    private static string[] Fleet(string operationId, int devices, int failedPercent)
     {
         string[] states = ["downloading", "downloaded", "updating", "idle"];
         var now = DateTimeOffset.UtcNow;
@@ -138,7 +141,7 @@ internal static class ProcessorSuite
             {
                 var body = step < 4
                     ? SamplePushes.Body(NotifyTypes.SwUpgradeStateChange, d, states[step])
-                    : SamplePushes.Body(NotifyTypes.SwUpgradeResult, d, "SUCCESS");
+                    : SamplePushes.Body(NotifyTypes.SwUpgradeResult, d, Fails(d, failedPercent) ? "FAIL" : "SUCCESS");
                 var n = NotificationParser.Parse(body).Notification! with { OperationId = operationId };
                 messages.Add(NotificationEnvelope.Create(n, now.AddMilliseconds(step)).ToBinaryData().ToString());
             }
@@ -146,6 +149,9 @@ internal static class ProcessorSuite
 
         return [.. messages];
     }
+
+    /// <summary>Device d's result is FAIL for <paramref name="failedPercent"/> % of the devices, spread evenly.</summary>
+    private static bool Fails(int device, int failedPercent) => device * failedPercent % 100 + failedPercent >= 100;
 
     /// <summary>A row like the processor's sub-task row (same keys, similar size), for the bare baseline.</summary>
     private static TableEntity RowLike(string operationId, int device, int size)

@@ -30,7 +30,8 @@ const string Usage = """
       all     queue, processor, progress and push, then cpu.
 
     Load options (queue, processor, push): --count N (10000), --concurrency N (32), --rounds N (3),
-                          --time-limit SECONDS (60), --disk (Azurite on disk instead of in memory), --rate N (push: 800)
+                          --time-limit SECONDS (60), --disk (Azurite on disk instead of in memory), --rate N (push: 800),
+                          --failed PERCENT (processor: devices whose result is FAIL, 0)
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
