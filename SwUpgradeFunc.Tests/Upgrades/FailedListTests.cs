@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SwUpgradeFunc.Notifications;
@@ -36,30 +35,13 @@ public sealed class FailedListTests
             foreach (var envelope in lifecycle.Take(random.Next(2) == 0 ? lifecycle.Count : random.Next(1, lifecycle.Count + 1))
                          .Select(e => NotificationEnvelope.Create(e.Notification, at = at.AddSeconds(random.Next(1, 30)))))
             {
-                messages.Add(envelope);
-                if (random.Next(4) == 0)
-                {
-                    messages.Add(envelope); // queue redelivery
-                }
-
-                if (random.Next(5) == 0)
-                {
-                    messages.Add(NotificationEnvelope.Create(envelope.Notification, envelope.ReceivedAt.AddSeconds(random.Next(1, 90))));
-                }
+                messages.AddRange(TwoProcessors.WithRedeliveries(envelope, random, r => TimeSpan.FromSeconds(r.Next(1, 90))));
             }
         }
 
         using var first = Store();
         using var second = Store();
-        var stores = new[] { first, second };
-        var queue = new ConcurrentQueue<NotificationEnvelope>(messages.OrderBy(_ => random.Next()));
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
-        {
-            while (queue.TryDequeue(out var envelope))
-            {
-                await stores[worker % 2].ApplyAsync(envelope, CancellationToken.None);
-            }
-        })));
+        await TwoProcessors.ApplyShuffledAsync(first, second, messages, random);
 
         var table = new TableClient(AzuriteServer.ConnectionString, _table);
         var failed = 0;

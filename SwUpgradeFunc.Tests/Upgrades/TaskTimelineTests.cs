@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -44,17 +43,8 @@ public sealed class TaskTimelineTests
             var at = Start.AddMinutes(random.Next(0, 3 * 1440));
             foreach (var envelope in lifecycle.Take(random.Next(1, lifecycle.Count + 1)).Select(e => At(e, at = at.AddMinutes(random.Next(0, 90)))))
             {
-                messages.Add(envelope);
-                if (random.Next(4) == 0)
-                {
-                    messages.Add(envelope); // queue redelivery
-                }
-
-                if (random.Next(5) == 0)
-                {
-                    // Platform re-push, perhaps in another minute: whichever of the two is processed first is the recorded one.
-                    messages.Add(At(envelope, envelope.ReceivedAt.AddMinutes(random.Next(0, 3))));
-                }
+                // A re-push perhaps in another minute.
+                messages.AddRange(TwoProcessors.WithRedeliveries(envelope, random, r => TimeSpan.FromMinutes(r.Next(0, 3))));
             }
         }
 
@@ -62,14 +52,7 @@ public sealed class TaskTimelineTests
         using var first = Store();
         using var second = Store();
         var stores = new[] { first, second };
-        var queue = new ConcurrentQueue<NotificationEnvelope>(messages.OrderBy(_ => random.Next()));
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
-        {
-            while (queue.TryDequeue(out var envelope))
-            {
-                await stores[worker % 2].ApplyAsync(envelope, CancellationToken.None);
-            }
-        })));
+        await TwoProcessors.ApplyShuffledAsync(first, second, messages, random);
 
         var states = await SubTasks(operationId);
         var expected = new Dictionary<DateTimeOffset, (int Succeeded, int Failed, int Pushes)>();
