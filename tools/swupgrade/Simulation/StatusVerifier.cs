@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using SwUpgrade.Cli.Commands;
 
 namespace SwUpgrade.Cli.Simulation;
 
@@ -96,58 +97,27 @@ public sealed class StatusVerifier(HttpClient http, TimeProvider? time = null)
                 query += "&continuationToken=" + Uri.EscapeDataString(continuation);
             }
 
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(statusBaseUrl, query));
-            if (!string.IsNullOrEmpty(functionKey))
-            {
-                request.Headers.Add("x-functions-key", functionKey);
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(RequestTimeout);
-            var where = $"GET {request.RequestUri!.GetLeftPart(UriPartial.Path)}";
-            try
-            {
-                using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.NotFound)
+            var unknownTask = await StatusApiCall.GetAsync(http, new Uri(statusBaseUrl, query), functionKey, RequestTimeout,
+                ", so verification could not finish", async (response, where, ct) =>
                 {
-                    // A wrong --status-url on the right host answers the host's own 404; taken for "unknown task" it
-                    // would report every sub-task as lost, so only the status API's own problem means that.
-                    if (await IsUnknownOperationAsync(response, timeout.Token).ConfigureAwait(false))
+                    if (response.StatusCode == HttpStatusCode.NotFound)
                     {
-                        return phases;
+                        // A wrong --status-url on the right host answers the host's own 404; taken for "unknown task" it
+                        // would report every sub-task as lost, so only the status API's own problem means that.
+                        return await IsUnknownOperationAsync(response, ct).ConfigureAwait(false)
+                            ? true
+                            : throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
+                                $"The status API answered 404 for {where} without its unknown-operation problem, so it could not be read: is --status-url the function app's base URL (e.g. https://myapp.azurewebsites.net, without /api)?"));
                     }
 
-                    throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
-                        $"The status API answered 404 for {where} without its unknown-operation problem, so it could not be read: is --status-url the function app's base URL (e.g. https://myapp.azurewebsites.net, without /api)?"));
-                }
-
-                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                {
-                    throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
-                        $"The status API refused the function key ({(int)response.StatusCode} for {where}): pass a key of the function app with --function-key or {SimulateCommand.FunctionKeyEnv}."));
-                }
-
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
-                        $"The status API answered {(int)response.StatusCode} for {where}, so verification could not finish."));
-                }
-
-                await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                using var json = await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false);
-                continuation = ReadPage(json.RootElement, phases);
-            }
-            catch (HttpRequestException e)
+                    await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                    using var json = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+                    continuation = ReadPage(json.RootElement, phases);
+                    return false;
+                }, cancellationToken).ConfigureAwait(false);
+            if (unknownTask)
             {
-                throw new StatusApiException($"The status API could not be reached ({where}: {e.Message.TrimEnd('.')}): is the function app running there? Check --status-url.", e);
-            }
-            catch (JsonException e)
-            {
-                throw new StatusApiException($"The status API's answer to {where} is not the expected JSON: check --status-url.", e);
-            }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new StatusApiException(string.Create(CultureInfo.InvariantCulture, $"The status API did not answer {where} within {RequestTimeout.TotalSeconds:0} s."), e);
+                return phases;
             }
         }
         while (continuation is not null);

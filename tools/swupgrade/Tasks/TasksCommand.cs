@@ -137,22 +137,11 @@ public static class TasksCommand
     private static string Percent(double share) => (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     /// <summary>One JSON answer of the status API; its 404 for an unknown task, and every other failure, as a message naming the cause.</summary>
-    private static async Task<JsonObject> GetAsync(HttpClient http, Uri statusBase, string? functionKey, string route, string operationId,
-        CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(statusBase, route));
-        if (!string.IsNullOrEmpty(functionKey))
+    private static Task<JsonObject> GetAsync(HttpClient http, Uri statusBase, string? functionKey, string route, string operationId,
+        CancellationToken cancellationToken) =>
+        StatusApiCall.GetAsync(http, new Uri(statusBase, route), functionKey, RequestTimeout, "", async (response, where, ct) =>
         {
-            request.Headers.Add("x-functions-key", functionKey);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RequestTimeout);
-        var where = $"GET {request.RequestUri!.GetLeftPart(UriPartial.Path)}";
-        try
-        {
-            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 throw new StatusApiException(body.Contains(StatusVerifier.UnknownOperationProblemType, StringComparison.Ordinal)
@@ -160,33 +149,9 @@ public static class TasksCommand
                     : $"The status API answered 404 for {where}: is --status-url the function app's base URL (e.g. https://myapp.azurewebsites.net, without /api)?");
             }
 
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-            {
-                throw new StatusApiException(string.Create(CultureInfo.InvariantCulture,
-                    $"The status API refused the function key ({(int)response.StatusCode} for {where}): pass a key of the function app with {ReconcileCommand.FunctionKeyFlag} or {SimulateCommand.FunctionKeyEnv}."));
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new StatusApiException(string.Create(CultureInfo.InvariantCulture, $"The status API answered {(int)response.StatusCode} for {where}."));
-            }
-
             return JsonNode.Parse(body) as JsonObject
                    ?? throw new StatusApiException($"The status API's answer to {where} is not a JSON object: check --status-url.");
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StatusApiException($"The status API could not be reached ({where}: {e.Message.TrimEnd('.')}): is the function app running there? Check --status-url.", e);
-        }
-        catch (JsonException e)
-        {
-            throw new StatusApiException($"The status API's answer to {where} is not the expected JSON: check --status-url.", e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new StatusApiException(string.Create(CultureInfo.InvariantCulture, $"The status API did not answer {where} within {RequestTimeout.TotalSeconds:0} s."), e);
-        }
-    }
+        }, cancellationToken);
 
     private static async Task<int> FailAsync(CliContext context, bool json, int exitCode, string kind, string message)
     {
