@@ -1,7 +1,11 @@
 using System.Globalization;
+using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SwUpgrade.Cli;
+using SwUpgradeFunc.Functions;
+using SwUpgradeFunc.Platform;
 using SwUpgradeFunc.Tests.Functions;
 using SwUpgradeFunc.Tests.TestSupport;
 using SwUpgradeFunc.Upgrades;
@@ -44,10 +48,11 @@ public sealed class TasksDeleteCliTests : IAsyncLifetime
     public async Task TasksDelete_CallsUntilTheTaskIsGone_PrintingProgress_WithoutTheFunctionKey()
     {
         var store = _host.Services.GetRequiredService<UpgradeStateStore>();
-        for (var d = 0; d < 3; d++)
-        {
-            await store.ApplyAsync(Envelopes.Of(Pushes.SwState("downloading", $"cli-dev-{d}", "op/cli", $"sub-{d}")), CancellationToken.None);
-        }
+        // More rows than one call removes (a sub-task and an index row each), so the first call answers 202 however
+        // long it takes while the app's clock runs: the progress line is printed whatever the machine's load.
+        var subTasks = (TaskDeletionFunction.MaxRowsPerCall / 2) + 50;
+        await SeededTask.WriteAsync(new TableClient(AzuriteServer.ConnectionString, _host.Services.GetRequiredService<IOptions<UpgradesOptions>>().Value.TableName),
+            "op/cli", [.. Enumerable.Range(0, subTasks).Select(i => SeededTask.State("op/cli", i, UpgradePhase.Downloading))]);
 
         var run = await RunAsync(Environment(), "tasks", "delete", "--operation-id", "op/cli");
 

@@ -70,7 +70,7 @@ public sealed class FailedListTests
         Assert.True(SubTaskFilter.TryParse("failed", out var filter));
         var page = (await first.ListSubTasksAsync(operationId, filter, 100, null, TimeSpan.FromHours(1), CancellationToken.None))!;
         Assert.Equal(failed, page.SubTasks.Count);
-        Assert.Equal((await first.GetTaskAsync(operationId, 1, null, CancellationToken.None))!.Phases["failed"], failed);
+        Assert.Equal(failed, (await first.GetTaskAsync(operationId, 1, null, CancellationToken.None))!.Phases["failed"]);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class FailedListTests
 
         var succeeded = SeededTask.State("op", 1, UpgradePhase.Succeeded);
         Assert.True(list.Apply([failedRow], StorageKeys.IndexRow(CountedState.Of(succeeded), succeeded.SubOperationId), succeeded));
-        Assert.Equal(0, list.Count);
+        Assert.Empty(list.Rows);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class FailedListTests
 
         Assert.InRange(added, 5, 15);
         Assert.True(list.Overflowed);
-        Assert.Equal(0, list.Count);
+        Assert.Empty(list.Rows);
         var entity = list.ToEntity("p");
         Assert.True(FailedList.From(entity).Overflowed);
         Assert.False(list.Apply([], "p|failed|sub-99999", states[0], maxBytes: 2048));

@@ -34,11 +34,11 @@ internal sealed class FailedList
     {
     }
 
-    private FailedList(SortedDictionary<string, ListedRow> rows, bool overflowed, bool stored, ETag etag)
+    private FailedList(SortedDictionary<string, ListedRow> rows, bool overflowed, bool exists, ETag etag)
     {
         _rows = rows;
         Overflowed = overflowed;
-        Stored = stored;
+        Exists = exists;
         ETag = etag;
     }
 
@@ -46,18 +46,16 @@ internal sealed class FailedList
     public bool Overflowed { get; private set; }
 
     /// <summary>Whether the row exists in the table (a bucket with no failure yet has none).</summary>
-    public bool Stored { get; set; }
+    public bool Exists { get; set; }
 
     public ETag ETag { get; set; }
 
     /// <summary>The listed index rows in row key order, the order a query of the bucket's failed index rows returns.</summary>
     public IEnumerable<ListedRow> Rows => _rows.Values;
 
-    public int Count => _rows.Count;
-
     public static bool Concerns(CountedState? before, CountedState after) => before?.Phase == FailedPhase || after.Phase == FailedPhase;
 
-    public FailedList Clone() => new(new SortedDictionary<string, ListedRow>(_rows, StringComparer.Ordinal), Overflowed, Stored, ETag);
+    public FailedList Clone() => new(new SortedDictionary<string, ListedRow>(_rows, StringComparer.Ordinal), Overflowed, Exists, ETag);
 
     /// <summary>
     /// Removes the sub-task's old index rows and lists its new one when it is failed; false when the stored row need not

@@ -146,7 +146,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
                     nextList = list.Clone();
                     if (nextList.Apply(oldIndexRows, indexRow, state))
                     {
-                        actions.Add(list.Stored
+                        actions.Add(list.Exists
                             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, nextList.ToEntity(partition), list.ETag)
                             : new TableTransactionAction(TableTransactionActionType.Add, nextList.ToEntity(partition)));
                     }
@@ -175,7 +175,7 @@ internal sealed class SubTaskWriter(TableClient table, TaskRows tasks, TimelineW
                     if (nextList is not null)
                     {
                         nextList.ETag = responses[listAction].Headers.ETag ?? default;
-                        nextList.Stored = true;
+                        nextList.Exists = true;
                         _lists.Set(listKey, nextList, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(15) });
                     }
 

@@ -34,7 +34,8 @@ public sealed partial class TaskRetention(
         var cutoff = time.GetUtcNow().AddDays(-days);
         var unfinished = await store.UnfinishedDeletionsAsync(MaxTasksPerRun, cancellationToken).ConfigureAwait(false);
         var expired = await store.ExpiredTasksAsync(cutoff, MaxTasksPerRun - unfinished.Count, cancellationToken).ConfigureAwait(false);
-        var started = time.GetUtcNow();
+        // No pending task's tombstone is younger than this: each is written within the task's first step.
+        var lastStepEnded = time.GetUtcNow();
         var budget = MaxRowsPerRun;
         var removed = new List<string>();
         var pending = new List<string>();
@@ -49,6 +50,7 @@ public sealed partial class TaskRetention(
             else
             {
                 pending.Add(operationId);
+                lastStepEnded = time.GetUtcNow();
             }
 
             if (budget <= 0)
@@ -57,8 +59,9 @@ public sealed partial class TaskRetention(
             }
         }
 
-        // The last pass of a deletion waits for its settle time; one wait serves every task of the run.
-        var wait = TaskDeletion.SettleTime - (time.GetUtcNow() - started);
+        // The last pass of a deletion waits for its settle time; one wait, counted from the youngest tombstone, serves
+        // every task of the run.
+        var wait = TaskDeletion.SettleTime - (time.GetUtcNow() - lastStepEnded);
         if (pending.Count > 0 && budget > 0 && wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);

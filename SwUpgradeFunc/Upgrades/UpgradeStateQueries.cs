@@ -333,20 +333,16 @@ internal sealed class UpgradeStateQueries(TableClient table, RetryableSetUp tabl
     internal async Task<FailedList?> ReadKeptListAsync(TaskRecord task, int bucket, CancellationToken cancellationToken)
     {
         var partition = StorageKeys.TaskPartition(task.OperationId, bucket);
-        var counters = Enumerable.Range(0, task.Shards)
-            .Select(s => table.GetEntityIfExistsAsync<TableEntity>(partition, StorageKeys.CounterRow(s), cancellationToken: cancellationToken))
-            .ToList();
-        var list = await table.GetEntityIfExistsAsync<TableEntity>(partition, FailedList.Row, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
-        foreach (var counter in counters)
+        var counters = Task.WhenAll(Enumerable.Range(0, task.Shards)
+            .Select(s => table.GetEntityIfExistsAsync<TableEntity>(partition, StorageKeys.CounterRow(s), cancellationToken: cancellationToken)));
+        var listRead = table.GetEntityIfExistsAsync<TableEntity>(partition, FailedList.Row, cancellationToken: cancellationToken);
+        await Task.WhenAll(counters, listRead).ConfigureAwait(false);
+        if ((await counters.ConfigureAwait(false)).Any(read => !read.HasValue || !CounterShard.From(read.Value!).KeepsFailedList))
         {
-            var read = await counter.ConfigureAwait(false);
-            if (!read.HasValue || !CounterShard.From(read.Value!).KeepsFailedList)
-            {
-                return null;
-            }
+            return null;
         }
 
+        var list = await listRead.ConfigureAwait(false);
         var kept = list.HasValue ? FailedList.From(list.Value!) : new FailedList();
         return kept.Overflowed ? null : kept;
     }
